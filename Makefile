@@ -1,0 +1,51 @@
+# trialscout: the two quick-start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared/data
+DEMO_DB ?= var/demo.db
+
+.PHONY: venv run test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Set up, load the bundled demo data into a local store, and run the main job on it.
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/trialscout ingest --db $(DEMO_DB) --demo
+	$(BIN)/trialscout search "nasopharyngeal carcinoma" --status recruiting --db $(DEMO_DB) --limit 10
+	$(BIN)/trialscout show NCT07332247 --db $(DEMO_DB)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+# Set up and run every check: lint, types, tests.
+test: lint typecheck pytest
+
+bench-ingest: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py --xml-zip $(SHARED)/ctgov/AllPublicXML-sample.zip --out bench/results
+
+bench-criteria: $(STAMP)
+	$(BIN)/python bench/bench_criteria.py --csv $(SHARED)/criteria/eligibility-texts.csv --out bench/results
+
+eval-criteria: $(STAMP)
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv
+
+bench: bench-ingest bench-criteria
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

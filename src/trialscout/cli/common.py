@@ -1,0 +1,35 @@
+"""Options and helpers shared by every CLI command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+DB_ENV = "TRIALSCOUT_DB"
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def default_db_path() -> Path:
+    """`$TRIALSCOUT_DB`, else the XDG data folder, so every command finds the same store."""
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "trialscout" / "trialscout.db"
+
+
+DbOption = typer.Option(
+    None,
+    "--db",
+    help=f"Store: a SQLite file path or a database URL. Default: ${DB_ENV} or ~/.local/share/trialscout/trialscout.db",
+    show_default=False,
+)
+
+
+def resolve_db(db: str | None) -> str:
+    return db if db else str(default_db_path())
