@@ -238,7 +238,8 @@ class Trial(_Model):
     has_results: bool = False
 
     source_format: str | None = Field(
-        default=None, description="'ctgov-json-v2' or 'ctgov-xml'; the verbatim record is stored beside"
+        default=None,
+        description="'ctgov-json-v2' or 'ctgov-xml'; the verbatim record is stored beside",
     )
 
     @property
