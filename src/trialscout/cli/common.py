@@ -26,7 +26,10 @@ def default_db_path() -> Path:
 DbOption = typer.Option(
     None,
     "--db",
-    help=f"Store: a SQLite file path or a database URL. Default: ${DB_ENV} or ~/.local/share/trialscout/trialscout.db",
+    help=(
+        "Store: a SQLite file path or a database URL. "
+        f"Default: ${DB_ENV} or ~/.local/share/trialscout/trialscout.db"
+    ),
     show_default=False,
 )
 

@@ -8,7 +8,10 @@ from trialscout import __version__
 
 app = typer.Typer(
     name="trialscout",
-    help="Find oncology clinical trials and check eligibility against a local copy of ClinicalTrials.gov.",
+    help=(
+        "Find oncology clinical trials and check eligibility "
+        "against a local copy of ClinicalTrials.gov."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
