@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 DEMO_DB ?= var/demo.db
 
-.PHONY: venv run test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria clean
+.PHONY: venv run test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria eval-matching clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench-criteria: $(STAMP)
 
 eval-criteria: $(STAMP)
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv
+
+# Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
+eval-matching: $(STAMP)
+	$(BIN)/trialscout eval criterion-labels $(SHARED)/benchmarks/criterion-annotations-dev.jsonl
 
 bench: bench-ingest bench-criteria
 
