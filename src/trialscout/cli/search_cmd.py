@@ -42,7 +42,10 @@ def search(
     age: float | None = typer.Option(None, "--age", help="Patient age in years."),
     sex: str | None = typer.Option(None, "--sex", help="female or male."),
     near: str | None = typer.Option(
-        None, "--near", help="LAT,LON: rank by nearest recruiting site."
+        None,
+        "--near",
+        help="LAT,LON or a place ('Guangzhou, China', Chengdu): rank by nearest recruiting "
+        "site. Sites without registry coordinates use their city's centre (approximate).",
     ),
     radius: str | None = typer.Option(
         None, "--radius", help="With --near: 500km, 500 (km) or 300mi."
@@ -57,14 +60,14 @@ def search(
 ) -> None:
     """Search the local store; with no QUERY, list the trials that pass the filters."""
     from trialscout.search import NearPoint, SearchQuery
-    from trialscout.search.filters import parse_near, parse_radius
+    from trialscout.search.filters import parse_near_or_place, parse_radius
     from trialscout.store import Store
 
     try:
-        point = parse_near(near) if near else None
+        point = parse_near_or_place(near) if near else None
         radius_km = parse_radius(radius) if radius else None
         if radius_km is not None and point is None:
-            raise ValueError("--radius needs --near LAT,LON")
+            raise ValueError("--radius needs --near LAT,LON or --near PLACE")
         q = SearchQuery(
             text=query or None,
             match="any" if any_word else "all",
@@ -74,7 +77,7 @@ def search(
             conditions=condition,
             age=age,
             sex=sex,
-            near=NearPoint(lat=point[0], lon=point[1]) if point else None,
+            near=NearPoint(lat=point[0], lon=point[1], place=point[2]) if point else None,
             radius_km=radius_km,
             limit=limit,
             offset=offset,
@@ -100,7 +103,10 @@ def search(
         return
 
     shown = f"{q.offset + 1}-{q.offset + len(page.results)}" if page.results else "0"
-    table = Table(title=f"{page.total} trials (showing {shown})", title_justify="left")
+    title = f"{page.total} trials (showing {shown})"
+    if q.near and q.near.place:
+        title += f", distances from {q.near.place} ({q.near.lat:.2f}, {q.near.lon:.2f})"
+    table = Table(title=title, title_justify="left")
     table.add_column("NCT ID", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Phase", no_wrap=True)
@@ -117,6 +123,13 @@ def search(
             Text("; ".join(r.conditions[:3]) + (" ..." if len(r.conditions) > 3 else "")),
         ]
         if q.near:
-            row.append(Text(f"{r.distance_km:,.0f} km" if r.distance_km is not None else "-"))
+            if r.distance_km is None:
+                row.append(Text("-"))
+            else:
+                # '~': the site's point is its city's centre, not the registry's own.
+                approx = "~" if r.geo_source == "city" else ""
+                row.append(Text(f"{approx}{r.distance_km:,.0f} km"))
         table.add_row(*row)
     console.print(table)
+    if q.near and any(r.geo_source == "city" for r in page.results):
+        console.print(Text("~ distance to the site's city centre (no registry coordinates)"))

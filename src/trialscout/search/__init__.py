@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trialscout.registry.model import OverallStatus, Phase, Sex, StudyType
-from trialscout.search.filters import parse_phase, parse_status
+from trialscout.search.filters import parse_near_or_place, parse_phase, parse_status
 
 
 class NearPoint(BaseModel):
@@ -19,6 +19,9 @@ class NearPoint(BaseModel):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+    place: str | None = Field(
+        default=None, description="the place name the point was resolved from (city centroid)"
+    )
 
 
 class SearchQuery(BaseModel):
@@ -42,6 +45,15 @@ class SearchQuery(BaseModel):
     study_type: StudyType | None = None
     limit: int = Field(default=20, ge=1, le=1000)
     offset: int = Field(default=0, ge=0)
+
+    @field_validator("near", mode="before")
+    @classmethod
+    def _near(cls, v: object) -> object:
+        """A string is `LAT,LON` or a place name ('Guangzhou, China')."""
+        if isinstance(v, str):
+            lat, lon, place = parse_near_or_place(v)
+            return {"lat": lat, "lon": lon, "place": place}
+        return v
 
     @field_validator("statuses", mode="before")
     @classmethod
@@ -97,6 +109,11 @@ class SearchResult(BaseModel):
     score: float | None = None
     distance_km: float | None = Field(
         default=None, description="nearest site whose own status is RECRUITING (when `near` given)"
+    )
+    geo_source: Literal["registry", "city"] | None = Field(
+        default=None,
+        description="where that site's point came from: the registry's geoPoint, or the "
+        "GeoNames centroid of its city (approximate: the site may be tens of km away)",
     )
     matched_countries: list[str] = Field(default_factory=list)
     last_update: str | None = None

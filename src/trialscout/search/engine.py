@@ -57,12 +57,15 @@ def _candidates(q: SearchQuery, index: SearchIndex) -> tuple[Select[Any], bool]:
     return stmt, has_text
 
 
-def _recruiting_sites(conn: Connection, ids_sub: Any, q: SearchQuery) -> dict[str, float]:
-    """Nearest RECRUITING site per trial (sites without a geo point do not count)."""
+def _recruiting_sites(
+    conn: Connection, ids_sub: Any, q: SearchQuery
+) -> dict[str, tuple[float, str | None]]:
+    """Nearest RECRUITING site per trial: (km, geo_source). Sites without a point (no registry
+    geoPoint and a city the gazetteer does not know) do not count."""
     assert q.near is not None
     lat0, lon0 = q.near.lat, q.near.lon
     loc = locations.c
-    stmt = select(loc.nct_id, loc.lat, loc.lon).where(
+    stmt = select(loc.nct_id, loc.lat, loc.lon, loc.geo_source).where(
         loc.status == OverallStatus.RECRUITING.value,
         loc.lat.is_not(None),
         loc.lon.is_not(None),
@@ -72,13 +75,17 @@ def _recruiting_sites(conn: Connection, ids_sub: Any, q: SearchQuery) -> dict[st
         box = bounding_box(lat0, lon0, q.radius_km)
         if box is not None:
             stmt = stmt.where(loc.lat.between(box[0], box[1]), loc.lon.between(box[2], box[3]))
-    best: dict[str, float] = {}
-    for nct_id, lat, lon in conn.execute(stmt):
+    best: dict[str, tuple[float, str | None]] = {}
+    for nct_id, lat, lon, source in conn.execute(stmt):
         d = haversine_km(lat0, lon0, lat, lon)
         if q.radius_km is not None and d > q.radius_km:
             continue
-        if nct_id not in best or d < best[nct_id]:
-            best[nct_id] = d
+        # On a tie the registry's own point wins over a city centroid.
+        if nct_id not in best or (d, source != "registry") < (
+            best[nct_id][0],
+            best[nct_id][1] != "registry",
+        ):
+            best[nct_id] = (d, source)
     return best
 
 
@@ -107,13 +114,14 @@ def _page(
     conn: Connection,
     q: SearchQuery,
     total: int,
-    ranked: Iterable[tuple[str, float | None, float | None]],
+    ranked: Iterable[tuple[str, float | None, tuple[float, str | None] | None]],
 ) -> SearchPage:
     ranked = list(ranked)
     ids = [r[0] for r in ranked]
     details, matched = _details(conn, ids, q)
     results = []
-    for nct_id, score, dist in ranked:
+    for nct_id, score, near in ranked:
+        dist, geo_source = near if near is not None else (None, None)
         _, title, status, phases, data = details[nct_id]
         doc = json.loads(data)
         results.append(
@@ -125,6 +133,7 @@ def _page(
                 conditions=doc.get("conditions", []),
                 score=round(score, 4) if score is not None else None,
                 distance_km=round(dist, 1) if dist is not None else None,
+                geo_source=geo_source if geo_source in ("registry", "city") else None,
                 matched_countries=matched.get(nct_id, []),
                 last_update=(doc.get("last_update_posted_date") or {}).get("date"),
             )
@@ -158,8 +167,8 @@ def run_search(conn: Connection, index: SearchIndex, q: SearchQuery) -> SearchPa
     ]
     inf = float("inf")
     if has_text:
-        keep.sort(key=lambda r: (-(r[1] or 0.0), r[3] if r[3] is not None else inf, r[0]))
+        keep.sort(key=lambda r: (-(r[1] or 0.0), r[3][0] if r[3] is not None else inf, r[0]))
     else:
-        keep.sort(key=lambda r: (r[3] if r[3] is not None else inf, r[0]))
+        keep.sort(key=lambda r: (r[3][0] if r[3] is not None else inf, r[0]))
     page = keep[q.offset : q.offset + q.limit]
     return _page(conn, q, len(keep), [(r[0], r[1], r[3]) for r in page])

@@ -58,6 +58,21 @@ def parse_near(value: str) -> tuple[float, float]:
     return lat, lon
 
 
+_COORDS = re.compile(r"^\s*[-+]?[\d.]+\s*,\s*[-+]?[\d.]+\s*$")
+
+
+def parse_near_or_place(value: str) -> tuple[float, float, str | None]:
+    """`LAT,LON`, or a place name ('Guangzhou, China', 'Chengdu') resolved offline to its
+    city centroid: (lat, lon, place label or None)."""
+    if _COORDS.match(value) or not re.search(r"[^\W\d_]", value):
+        lat, lon = parse_near(value)
+        return lat, lon, None
+    from trialscout.search.geocode import resolve_place
+
+    place = resolve_place(value)
+    return place.lat, place.lon, place.label
+
+
 _RADIUS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|miles?|kilometers?|kilometres?)?\s*$", re.I)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from trialscout.registry.model import Trial
+from trialscout.registry.model import Location, Trial
 from trialscout.store import schema
 from trialscout.store.migrations import HEAD
 from trialscout.store.search_index import IndexDoc, SearchIndex, index_for
@@ -82,6 +82,29 @@ def index_doc(t: Trial) -> IndexDoc:
         summary=t.brief_summary or "",
         criteria=(t.eligibility.criteria if t.eligibility else None) or "",
     )
+
+
+def _location_row(nct_id: str, loc: Location) -> dict[str, Any]:
+    """A site's row. Without a registry geoPoint, its city's GeoNames centroid (approximate),
+    marked geo_source='city'; the Trial JSON keeps only what the registry said."""
+    lat = lon = None
+    source = None
+    if loc.geo is not None:
+        lat, lon, source = loc.geo.lat, loc.geo.lon, "registry"
+    elif loc.city and loc.country:
+        from trialscout.search.geocode import geocode_site
+
+        point = geocode_site(loc.city, loc.state, loc.country)
+        if point is not None:
+            (lat, lon), source = point, "city"
+    return {
+        "nct_id": nct_id,
+        "status": loc.status.value if loc.status else None,
+        "country": loc.country,
+        "lat": lat,
+        "lon": lon,
+        "geo_source": source,
+    }
 
 
 def _trial_row(t: Trial) -> dict[str, Any]:
@@ -221,15 +244,7 @@ class Store:
             for c in t.countries:
                 names.setdefault(c.strip().lower(), c.strip())
             for loc in t.locations:
-                loc_rows.append(
-                    {
-                        "nct_id": t.nct_id,
-                        "status": loc.status.value if loc.status else None,
-                        "country": loc.country,
-                        "lat": loc.geo.lat if loc.geo else None,
-                        "lon": loc.geo.lon if loc.geo else None,
-                    }
-                )
+                loc_rows.append(_location_row(t.nct_id, loc))
                 if loc.country:
                     names.setdefault(loc.country.strip().lower(), loc.country.strip())
             country_rows.extend(

@@ -59,6 +59,9 @@ locations = Table(
     Column("country", String(80), nullable=True),
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
+    # Where lat/lon came from: 'registry' (the record's own geoPoint) or 'city' (the GeoNames
+    # centroid of the site's city, derived at ingest; approximate). NULL when there is no point.
+    Column("geo_source", String(8), nullable=True),
     Index("ix_locations_nct", "nct_id"),
     Index("ix_locations_geo", "lat", "lon"),
 )

@@ -8,5 +8,5 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEAD = "0001_initial"
+HEAD = "0002_location_geo_source"
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent)

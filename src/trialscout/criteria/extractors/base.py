@@ -1,0 +1,183 @@
+"""Shared pieces for extractors: the criterion context, found atoms, number/comparator parsing."""
+
+# ruff: noqa: E501  (regex tables and word lists read better unwrapped)
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from trialscout.criteria.atoms import Comparator, Expr
+from trialscout.criteria.normalize import Normalized
+
+Kind = Literal["inclusion", "exclusion"]
+
+WORD_NUM = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+    "a": 1,
+    "an": 1,
+    "half": 0.5,
+}
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+WNUM = (
+    r"(?:"
+    + NUM
+    + r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|sixty)"
+)
+
+_CMP_WORDS: list[tuple[str, Comparator]] = [
+    (r">=", ">="),
+    (r"<=", "<="),
+    (r"greater than or equal to", ">="),
+    (r"more than or equal to", ">="),
+    (r"higher than or equal to", ">="),
+    (r"equal to or (?:greater|more|higher|above) than", ">="),
+    (r"equal or (?:greater|more|higher) than", ">="),
+    (r"less than or equal to", "<="),
+    (r"lower than or equal to", "<="),
+    (r"equal to or (?:less|lower|below) than", "<="),
+    (r"equal or (?:less|lower) than", "<="),
+    (r"(?:of )?at least", ">="),
+    (r"no less than", ">="),
+    (r"not less than", ">="),
+    (r"no lower than", ">="),
+    (r"minimum of", ">="),
+    (r"no more than", "<="),
+    (r"not more than", "<="),
+    (r"no greater than", "<="),
+    (r"not greater than", "<="),
+    (r"not (?:to )?exceed(?:ing)?", "<="),
+    (r"does not exceed", "<="),
+    (r"maximum of", "<="),
+    (r"up to", "<="),
+    (r"at most", "<="),
+    (r"greater than", ">"),
+    (r"more than", ">"),
+    (r"higher than", ">"),
+    (r"larger than", ">"),
+    (r"in excess of", ">"),
+    (r"exceeding", ">"),
+    (r"above", ">"),
+    (r"over", ">"),
+    (r"less than", "<"),
+    (r"lower than", "<"),
+    (r"smaller than", "<"),
+    (r"below", "<"),
+    (r"under", "<"),
+    (r">", ">"),
+    (r"<", "<"),
+    (r"=", "="),
+]
+CMP = "(?:" + "|".join(w for w, _ in _CMP_WORDS) + ")"
+_CMP_COMPILED = [(re.compile(w + r"$", re.I), c) for w, c in _CMP_WORDS]
+
+
+def comparator(s: str) -> Comparator:
+    s = re.sub(r"\s+", " ", s.strip().lower())
+    for rx, c in _CMP_COMPILED:
+        if rx.match(s):
+            return c
+    return "="
+
+
+def number(s: str) -> float:
+    s = s.strip().lower()
+    if s in WORD_NUM:
+        return float(WORD_NUM[s])
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+        s = s.replace(",", "")
+    return float(s.replace(",", "."))
+
+
+def to_days(value: float, unit: str) -> int:
+    u = unit.lower()
+    if u.startswith("d"):
+        return round(value)
+    if u.startswith("w"):
+        return round(value * 7)
+    if u.startswith("m"):
+        return round(value * 30) if value < 12 else round(value * 30.4375)
+    if u.startswith("y"):
+        return round(value * 365)
+    if u.startswith("h"):
+        return max(1, round(value / 24))
+    return round(value)
+
+
+@dataclass
+class Found:
+    """An expression found at [start, end) of the normalised criterion text.
+
+    `cover` lists extra regions (qualifiers, objects) that the expression explains;
+    `priority` decides overlaps: higher wins, then longer.
+    """
+
+    expr: Expr
+    start: int
+    end: int
+    priority: int = 5
+    cover: list[tuple[int, int]] = field(default_factory=list)
+
+    def regions(self) -> list[tuple[int, int]]:
+        return [(self.start, self.end), *self.cover]
+
+
+@dataclass
+class Ctx:
+    """One criterion: normalised text plus what is needed to map spans back."""
+
+    text: str
+    low: str
+    kind: Kind
+    norm: Normalized
+    original: str
+    base: int
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        return self.norm.span(a, b, self.base)
+
+    def mk(self, cls: type[Any], a: int, b: int, **fields: Any) -> Any:
+        """Build a node whose `text` is the exact original slice of [a, b)."""
+        sp = self.span(a, b)
+        return cls(text=self.original[sp[0] : sp[1]], span=sp, **fields)
+
+
+def clause_bounds(text: str, a: int, b: int) -> tuple[int, int]:
+    """The clause around [a, b): delimited by ; . ( ) or the ends."""
+    left = max(text.rfind(ch, 0, a) for ch in ";(") + 1
+    dot = _last_sentence_end(text, a)
+    left = max(left, dot)
+    right = len(text)
+    for ch in ";)":
+        k = text.find(ch, b)
+        if k >= 0:
+            right = min(right, k)
+    m = re.compile(r"\.(?:\s|$)").search(text, b)
+    if m:
+        right = min(right, m.start())
+    return left, right
+
+
+def _last_sentence_end(text: str, a: int) -> int:
+    best = 0
+    for m in re.finditer(r"\.\s", text[:a]):
+        best = m.end()
+    return best

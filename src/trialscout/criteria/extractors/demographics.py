@@ -1,0 +1,272 @@
+"""Age, sex, performance status and life expectancy."""
+
+# ruff: noqa: E501  (regex tables and word lists read better unwrapped)
+
+from __future__ import annotations
+
+import re
+
+from trialscout.criteria.atoms import AgeAtom, LifeExpectancyAtom, PerformanceAtom, SexAtom
+from trialscout.criteria.extractors.base import CMP, NUM, WNUM, Ctx, Found, comparator, number
+
+_YRS = r"(?:years?|yrs?|y/?o|y)(?:\s*(?:old|of age))?"
+_AGE_RANGE = re.compile(
+    r"(?:\bage[ds]?\b[^\d;]{0,25}?|(?:between|from)\s*)(?P<a>\d{1,3})\s*(?:years?\s*)?"
+    r"(?:-|to|and|~)\s*(?P<b>\d{1,3})\s*(?:" + _YRS + r")?(?:\s*\(inclusive\)|\s*inclusive)?"
+    r"|(?P<a2>\d{1,3})\s*(?:-|to|~)\s*(?P<b2>\d{1,3})\s*" + _YRS,
+    re.I,
+)
+_AGE_CMP = re.compile(
+    r"(?:\bage[ds]?\b|years of age|years old)[^\d;<>=]{0,25}?(?P<cmp>" + CMP + r")\s*(?P<v>\d{1,3})"
+    r"(?:\s*" + _YRS + r")?"
+    r"|(?P<cmp2>" + CMP + r")\s*(?P<v2>\d{1,3})\s*" + _YRS,
+    re.I,
+)
+_AGE_POST = re.compile(
+    r"(?P<v>\d{1,3})\s*(?:" + _YRS + r")?\s*(?:of age\s*)?(?:or|and)\s*"
+    r"(?P<w>older|above|over|more|greater|elder|younger|less|under|below)",
+    re.I,
+)
+_AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years? old|years of age|\byrs\b|\badults?\b", re.I)
+
+
+def extract_age(ctx: Ctx) -> list[Found]:
+    t = ctx.text
+    if not _AGE_CONTEXT.search(t) and not re.search(
+        r"\d\s*years?\s*(?:or|and)\s*(?:older|above|younger)", t, re.I
+    ):
+        return []
+    lo: float | None = None
+    hi: float | None = None
+    lo_inc = hi_inc = True
+    spans: list[tuple[int, int]] = []
+    for m in _AGE_RANGE.finditer(t):
+        a = m.group("a") or m.group("a2")
+        b = m.group("b") or m.group("b2")
+        if a is None or b is None:
+            continue
+        x, y = float(a), float(b)
+        if not (0 <= x < y <= 120):
+            continue
+        if m.group("a2") and not re.search(
+            r"\bage|old|of age", t[max(0, m.start() - 30) : m.end() + 12], re.I
+        ):
+            continue
+        lo, hi = x, y
+        spans.append(m.span())
+    for m in _AGE_CMP.finditer(t):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        cmp_s = m.group("cmp") or m.group("cmp2")
+        v = float(m.group("v") or m.group("v2"))
+        if m.group("cmp2") and not _AGE_CONTEXT.search(t[max(0, m.start() - 40) : m.end() + 15]):
+            continue
+        if cmp_s.lower().strip() in ("within",) or v > 120:
+            continue
+        c = comparator(cmp_s)
+        if c in (">=", ">"):
+            lo, lo_inc = v, c == ">="
+        elif c in ("<=", "<"):
+            hi, hi_inc = v, c == "<="
+        else:
+            continue
+        spans.append(m.span())
+    for m in _AGE_POST.finditer(t):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        v = float(m.group("v"))
+        if v > 120:
+            continue
+        w = m.group("w").lower()
+        if w in ("older", "above", "over", "more", "greater", "elder"):
+            lo, lo_inc = v, True
+        else:
+            hi, hi_inc = v, True
+        spans.append(m.span())
+    if not spans or (lo is None and hi is None):
+        return []
+    a = min(s for s, _ in spans)
+    b = max(e for _, e in spans)
+    atom = ctx.mk(
+        AgeAtom, a, b, min_years=lo, max_years=hi, min_inclusive=lo_inc, max_inclusive=hi_inc
+    )
+    cover = [
+        (m.start(), m.end())
+        for m in re.finditer(
+            r"\b(?:any|either|all) (?:gender|sex)(?:es)?\b|\bboth (?:genders|sexes)\b|\b(?:male|men) (?:and|or) (?:fe)?(?:male|men)\b|\bgender\b",
+            t,
+            re.I,
+        )
+    ]
+    return [Found(atom, a, b, priority=7, cover=cover)]
+
+
+_SEX = re.compile(
+    r"^(?:(?:patients?|subjects?|participants?)\s*(?:must\s*be\s*|who\s*are\s*)?)?"
+    r"(?:(?:post|pre)-?menopausal\s*)?(?P<s>females?|women|woman|males?|men|man)\b"
+    r"(?!\s*(?:and|or|/)\s*(?:fe)?males?|\s*(?:and|or)\s*wo?men)",
+    re.I,
+)
+_ANY_SEX = re.compile(
+    r"\b(?:any|either|all) (?:gender|sex)(?:es)?\b|\bboth (?:genders|sexes)\b|"
+    r"\b(?:males?|men) (?:and|or|&) (?:females?|women)\b|\b(?:females?|women) (?:and|or|&) (?:males?|men)\b",
+    re.I,
+)
+
+
+def extract_sex(ctx: Ctx) -> list[Found]:
+    t = ctx.text
+    out: list[Found] = []
+    m = _SEX.match(t)
+    if m and not re.search(
+        r"pregnan|breast|lactat|nursing|childbearing|contracep|potential|partner|qtc", t, re.I
+    ):
+        s = m.group("s").lower()
+        sex = "female" if s.startswith(("f", "w")) else "male"
+        out.append(
+            Found(
+                ctx.mk(SexAtom, m.start("s"), m.end("s"), sex=sex),
+                m.start("s"),
+                m.end("s"),
+                priority=3,
+            )
+        )
+    if not out and not _AGE_CONTEXT.search(t):
+        m2 = _ANY_SEX.search(t)
+        if m2 and len(t) < 40:
+            # "Male or female" alone: no constraint, nothing to check
+            from trialscout.criteria.atoms import AndNode
+
+            out.append(
+                Found(
+                    ctx.mk(AndNode, m2.start(), m2.end(), args=[]), m2.start(), m2.end(), priority=1
+                )
+            )
+    return out
+
+
+_SCALE = (
+    r"(?P<scale>eastern cooperative oncology group|ecog|zubrod|karnofsky|kps|lansky|lps|"
+    r"world health organi[sz]ation|who)"
+)
+_PERF = re.compile(
+    _SCALE + r"(?P<fill>[^\d<>=;]{0,45}?)"
+    r"(?:(?P<cmp>" + CMP + r")\s*)?(?P<a>\d{1,3})\s*%?"
+    r"(?:\s*(?:-|to|~|or|,|and|/)\s*(?P<b>\d{1,3})\s*%?(?:\s*(?:,|or|and)\s*(?P<c>\d{1,3}))?)?"
+    r"(?:\s*(?:or|and)\s*(?P<post>less|lower|better|higher|greater|more|above|below|under))?",
+    re.I,
+)
+_PERF_REV = re.compile(
+    r"(?:performance status|\bps\b)\s*(?:\(\s*ps\s*\)\s*)?(?:score\s*)?(?:of\s*)?(?P<cmp>"
+    + CMP
+    + r")?\s*(?P<a>\d)(?:\s*(?:-|to|or|,)\s*(?P<b>\d))?(?:\s*(?:,|or)\s*(?P<c>\d))?\s*(?:on|by|according to|per)\s*(?:the\s*)?"
+    + _SCALE,
+    re.I,
+)
+
+
+def _scale(s: str) -> str:
+    s = s.lower()
+    if s.startswith(("ecog", "eastern", "zubrod")):
+        return "ECOG"
+    if s.startswith(("karnofsky", "kps")):
+        return "KPS"
+    if s.startswith(("lansky", "lps")):
+        return "LANSKY"
+    return "WHO"
+
+
+def extract_performance(ctx: Ctx) -> list[Found]:
+    t = ctx.text
+    out: list[Found] = []
+    for rx in (_PERF, _PERF_REV):
+        for m in rx.finditer(t):
+            scale = _scale(m.group("scale"))
+            if scale == "WHO" and not re.search(
+                r"performance|\bps\b", t[m.start() : m.end() + 5], re.I
+            ):
+                continue
+            fill = m.groupdict().get("fill") or ""
+            if re.search(r"[.;]|\bdays?\b|\bweeks?\b", fill):
+                continue
+            nums = [float(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x is not None]
+            if any(n > 100 for n in nums):
+                continue
+            if scale in ("ECOG", "WHO") and any(n > 5 for n in nums):
+                continue
+            cmp_s = m.group("cmp")
+            post = (m.groupdict().get("post") or "").lower()
+            lo: float | None = None
+            hi: float | None = None
+            step = 1.0 if scale in ("ECOG", "WHO") else 10.0
+            if cmp_s:
+                c = comparator(cmp_s)
+                v = nums[0]
+                if c == ">=":
+                    lo = v
+                elif c == ">":
+                    lo = v + step
+                elif c == "<=":
+                    hi = v
+                elif c == "<":
+                    hi = v - step
+                else:
+                    lo = hi = v
+            elif post:
+                if (
+                    post in ("less", "lower", "better", "below", "under")
+                    and scale
+                    in (
+                        "ECOG",
+                        "WHO",
+                    )
+                ) or post in ("less", "lower", "below", "under"):
+                    hi = nums[0]
+                else:
+                    lo = nums[0]
+            elif len(nums) > 1:
+                lo, hi = min(nums), max(nums)
+            else:
+                if scale in ("KPS", "LANSKY"):
+                    lo = nums[0]
+                else:
+                    lo = hi = nums[0]
+            if any(f.start <= m.start() < f.end for f in out):
+                continue
+            atom = ctx.mk(PerformanceAtom, m.start(), m.end(), scale=scale, min=lo, max=hi)
+            out.append(Found(atom, m.start(), m.end(), priority=8))
+    return out
+
+
+_LIFE = re.compile(
+    r"(?:life expectancy|expected survival|estimated survival|survival expectancy|expected life span|"
+    r"anticipated survival|predicted survival|life-expectancy|expected to survive|estimated life expectancy|"
+    r"expectation of life|survival time|survival period)"
+    r"[^\d;]{0,30}?(?:(?P<cmp>" + CMP + r")\s*)?(?P<v>" + WNUM + r")\s*(?:\(\s*\d+\s*\)\s*)?"
+    r"(?P<u>months?|weeks?|years?|days?)(?:\s*or\s*(?:more|longer|greater))?",
+    re.I,
+)
+
+
+def extract_life_expectancy(ctx: Ctx) -> list[Found]:
+    out: list[Found] = []
+    for m in _LIFE.finditer(ctx.text):
+        v = number(m.group("v"))
+        u = m.group("u").lower()
+        months = (
+            v
+            if u.startswith("m")
+            else v * 12
+            if u.startswith("y")
+            else v / (52 / 12)
+            if u.startswith("w")
+            else v / 30.4375
+        )
+        if m.group("cmp") and comparator(m.group("cmp")) == ">" and u.startswith("m"):
+            months = v
+        atom = ctx.mk(LifeExpectancyAtom, m.start(), m.end(), min_months=round(months, 2))
+        out.append(Found(atom, m.start(), m.end(), priority=8))
+    return out
+
+
+__all__ = ["NUM"]

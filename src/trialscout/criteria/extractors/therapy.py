@@ -1,0 +1,293 @@
+"""Prior/current therapy: drug, class, regimen or modality, with setting, line,
+cycles, response, time window, major/ongoing."""
+
+# ruff: noqa: E501  (regex tables and word lists read better unwrapped)
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from trialscout.criteria.atoms import PriorTherapyAtom
+from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
+from trialscout.criteria.vocab import vocab
+
+_TARGETS = {
+    "pd-1": "pd1_inhibitor",
+    "pd1": "pd1_inhibitor",
+    "pd-l1": "pdl1_inhibitor",
+    "pdl1": "pdl1_inhibitor",
+    "pd-l2": "pdl1_inhibitor",
+    "ctla-4": "ctla4_inhibitor",
+    "ctla4": "ctla4_inhibitor",
+    "lag-3": "lag3_inhibitor",
+    "lag3": "lag3_inhibitor",
+    "tim-3": "tim3_inhibitor",
+    "tigit": "tigit_inhibitor",
+    "egfr": "egfr_inhibitor",
+    "her2": "her2_inhibitor",
+    "her-2": "her2_inhibitor",
+    "vegf": "vegf_inhibitor",
+    "vegfr": "vegf_inhibitor",
+    "parp": "parp_inhibitor",
+    "cdk4/6": "cdk46_inhibitor",
+    "cdk 4/6": "cdk46_inhibitor",
+    "alk": "alk_inhibitor",
+    "ros1": "ros1_inhibitor",
+    "met": "met_inhibitor",
+    "braf": "braf_inhibitor",
+    "mek": "mek_inhibitor",
+    "kras": "kras_inhibitor",
+    "btk": "btk_inhibitor",
+    "bcl-2": "bcl2_inhibitor",
+    "bcl2": "bcl2_inhibitor",
+    "cd20": "anti_cd20",
+    "cd19": "anti_cd19",
+    "cd38": "anti_cd38",
+    "mtor": "mtor_inhibitor",
+    "pi3k": "pi3k_inhibitor",
+    "fgfr": "fgfr_inhibitor",
+    "ntrk": "ntrk_inhibitor",
+    "ret": "ret_inhibitor",
+    "4-1bb": "cd137_agonist",
+    "cd137": "cd137_agonist",
+    "ox40": "ox40_agonist",
+    "tgf-b": "tgfb_inhibitor",
+    "bcma": "anti_bcma",
+    "trop-2": "trop2_adc",
+}
+_TOK = r"(?:pd-?l?[12]|ctla-?4|lag-?3|tim-?3|tigit|egfr|her-?2|vegfr?|parp|cdk\s*4/6|alk|ros1|met|braf|mek|kras|btk|bcl-?2|cd20|cd19|cd38|mtor|pi3k|fgfr|ntrk|ret|4-1bb|cd137|ox40|tgf-?b|bcma|trop-?2)"
+_TARGET_LIST = re.compile(
+    r"(?<![A-Za-z0-9])(?:anti-?\s*)?(?P<list>"
+    + _TOK
+    + r"(?:\s*(?:/|,|or|and|and/or|\+|x)\s*(?:anti-?\s*)?"
+    + _TOK
+    + r"){0,4})"
+    r"(?:\s*-?\s*(?:directed|targeted|targeting|based|pathway))?\s*-?\s*(?P<suf>inhibitors?|antibod(?:y|ies)|blockers?|blockade|monoclonal antibod(?:y|ies)|mabs?|agents?|therap(?:y|ies)|drugs?|tkis?|treatments?|immunotherap(?:y|ies)|agonists?|adcs?|checkpoint inhibitors?|bispecific)?",
+    re.I,
+)
+_TRIAL = re.compile(
+    r"(?:participat\w*|taken part|take part|took part|enrolled|enrol?lment|involvement|involved)\s+(?:in\s+)?(?:any\s+)?(?:other\s+|another\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:clinical\s+)?(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,2}?(?:drugs?|agents?|therap\w+|products?|devices?))?",
+    re.I,
+)
+_PRIOR_CTX = re.compile(
+    r"prior|previous|previously|received|receiving|receive|treated|treatment with|therapy with|exposure|exposed|history of|within|after|following|na[iï]ve|"
+    r"refractory|progress|failed|failure|concurrent|concomitant|currently|undergone|underwent|achiev|cycles?|line|use of|using|"
+    r"administration|administered|completed|respon|resistant|intoleran|relapsed|plus|\+|regimen|started|start|pretreated|pre-treated|\bon (?:therapeutic|stable|chronic)|\bno\b|\bnot\b|\bwithout\b",
+    re.I,
+)
+_SETTING = re.compile(
+    r"(?:for|in|of)\s*(?:the\s*)?(?:treatment of\s*)?(?:their\s*)?(?P<s>recurrent\s*(?:/|or|and|and/or)\s*metastatic|metastatic\s*(?:/|or|and|and/or)\s*recurrent|"
+    r"r/m|recurrent|metastatic|advanced|locally advanced|relapsed|unresectable|advanced\s*(?:/|or)\s*metastatic)"
+    r"(?:\s*(?:or|/|and)\s*(?:metastatic|advanced|unresectable))?\s*(?:setting|disease|stage|cancer|tumou?rs?|malignancy|npc|[a-z]+\s+(?:carcinoma|cancer))?",
+    re.I,
+)
+_ADJ_SETTING = re.compile(
+    r"\b(?P<s>neoadjuvant|neo-adjuvant|adjuvant|induction|concurrent|concomitant|definitive|curative|curative-intent|radical|palliative|maintenance|salvage|consolidation)\b",
+    re.I,
+)
+_LINE = re.compile(r"\b(?P<n>first|second|third|fourth|1st|2nd|3rd|4th|[1-4])[\s-]*lines?\b", re.I)
+_LINE_N = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_CYCLES = re.compile(
+    r"(?:(?P<al>at least|>=|minimum of|a minimum of|no more than|up to|<=|maximum of|more than|less than|fewer than)\s*)?(?P<a>"
+    + WNUM
+    + r")"
+    r"(?:\s*(?:-|to|~|or)\s*(?P<b>"
+    + WNUM
+    + r"))?\s*(?:\(\d+\)\s*)?(?:or more\s*)?(?:full\s*|complete\s*|prior\s*)?(?:cycles?|courses?)",
+    re.I,
+)
+_RESPONSE = re.compile(
+    r"complete (?:response|remission)(?:\s*\(c[rm]\))?|partial (?:response|remission)(?:\s*\(pr\))?|stable disease(?:\s*\(sd\))?|progressive disease(?:\s*\(pd\))?|"
+    r"(?<![A-Za-z])(?:CR|PR|SD)(?![A-Za-z-])|objective response|disease control",
+)
+_WITHIN = re.compile(
+    r"(?:within|in|during)\s*(?:the\s*)?(?:past|last|previous|preceding|prior)?\s*(?P<v>"
+    + WNUM
+    + r")?\s*(?:\(\d+\)\s*)?(?P<u>days?|weeks?|wks?|months?|years?|hours?|half-lives)"
+    r"(?:\s*(?:before|prior to|of|preceding|from)\s*(?:the\s*)?(?:start of\s*|initiation of\s*|first\s*|beginning of\s*)?(?:study\s*)?(?:\w+\s*){0,3}?(?:enrol?lment|randomi[sz]ation|registration|screening|entry|dose|treatment|therapy|day 1|cycle 1|study drug|inclusion|signing))?"
+    r"|(?P<v2>"
+    + WNUM
+    + r")\s*(?:\(\d+\)\s*)?(?P<u2>days?|weeks?|wks?|months?|years?|hours?)\s*(?:before|prior to|preceding|of)\s*(?:the\s*)?(?:start of\s*|initiation of\s*|first\s*|beginning of\s*)?(?:study\s*)?(?:\w+\s*){0,3}?(?:enrol?lment|randomi[sz]ation|registration|screening|entry|dose|treatment|therapy|day 1|cycle 1|study drug|inclusion|signing)",
+    re.I,
+)
+_ONGOING = re.compile(
+    r"currently (?:receiving|taking|on|using|treated)|ongoing|concurrent(?:ly)? (?:use|treatment|therapy|administration)|concomitant (?:use|treatment|therapy|medication)|current use|chronic use|continuous use|\bon (?:therapeutic|chronic|long-term)|require[sd]? (?:chronic|continuous|long-term|ongoing)",
+    re.I,
+)
+_SETTING_MAP = {
+    "neoadjuvant": "neoadjuvant",
+    "neo-adjuvant": "neoadjuvant",
+    "adjuvant": "adjuvant",
+    "induction": "induction",
+    "concurrent": "concurrent",
+    "concomitant": "concurrent",
+    "definitive": "curative",
+    "curative": "curative",
+    "curative-intent": "curative",
+    "radical": "curative",
+    "palliative": "palliative",
+    "maintenance": "maintenance",
+    "salvage": "salvage",
+    "consolidation": "consolidation",
+}
+
+
+def _setting(s: str) -> str:
+    s = s.lower()
+    if ("recurrent" in s and "metastatic" in s) or s == "r/m":
+        return "recurrent_metastatic"
+    if "recurrent" in s or "relapsed" in s:
+        return "recurrent"
+    return "metastatic"
+
+
+def extract_therapy(ctx: Ctx) -> list[Found]:
+    v = vocab()
+    t = ctx.text
+    mentions: list[tuple[int, int, dict[str, Any]]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < y and x < b for x, y, _ in mentions)
+
+    for m in _TARGET_LIST.finditer(t):
+        suf = (m.group("suf") or "").lower()
+        has_anti = bool(re.match(r"anti", m.group(0), re.I))
+        if not suf and not has_anti:
+            continue
+        if (
+            suf
+            in (
+                "therapy",
+                "therapies",
+                "treatments",
+                "treatment",
+                "drugs",
+                "drug",
+                "agents",
+                "agent",
+            )
+            and not has_anti
+            and not re.search(r"pd|ctla|egfr|her|vegf|parp|cdk|alk|btk", m.group("list"), re.I)
+        ):
+            continue
+        toks = re.findall(_TOK, m.group("list"), re.I)
+        alts: list[dict[str, Any]] = []
+        for tok in toks:
+            key = re.sub(r"\s+", " ", tok.lower())
+            key = {"pd1": "pd-1", "ctla4": "ctla-4", "her-2": "her2", "bcl2": "bcl-2"}.get(key, key)
+            cls = _TARGETS.get(key) or _TARGETS.get(key.replace("-", ""))
+            if cls and "agonist" in suf:
+                cls = cls.replace("_inhibitor", "_agonist")
+            if cls and {"drug_class": cls} not in alts:
+                alts.append({"drug_class": cls})
+        if len(alts) == 1:
+            mentions.append((m.start(), m.end(), alts[0]))
+        elif alts:
+            mentions.append((m.start(), m.end(), {"_any": alts}))
+    for m in _TRIAL.finditer(t):
+        if free(m.start(), m.end()):
+            mentions.append((m.start(), m.end(), {"modality": "investigational"}))
+    for pm in v.regimen.find(t):
+        if free(pm.start, pm.end):
+            mentions.append((pm.start, pm.end, {"regimen": pm.id}))
+    for pm in v.drug.find(t):
+        if free(pm.start, pm.end):
+            mentions.append((pm.start, pm.end, {"drug": pm.id}))
+    for pm in v.drug_class.find(t):
+        if free(pm.start, pm.end):
+            mentions.append((pm.start, pm.end, {"drug_class": pm.id}))
+    for pm in v.modality.find(t):
+        if free(pm.start, pm.end):
+            f: dict[str, Any] = {"modality": pm.id}
+            if re.search(r"major", t[max(0, pm.start - 12) : pm.end], re.I) and pm.id == "surgery":
+                f["major"] = True
+            elif (
+                re.search(r"minor", t[max(0, pm.start - 12) : pm.end], re.I) and pm.id == "surgery"
+            ):
+                f["major"] = False
+            mentions.append((pm.start, pm.end, f))
+    if not mentions:
+        return []
+    if ctx.kind == "inclusion" and not _PRIOR_CTX.search(t):
+        return []
+    mentions.sort(key=lambda x: x[0])
+    # criterion-wide qualifiers
+    common: dict[str, Any] = {}
+    cover: list[tuple[int, int]] = []
+    sm = _SETTING.search(t)
+    if sm:
+        common["setting"] = _setting(sm.group("s"))
+        cover.append(sm.span())
+    lm = _LINE.search(t)
+    if lm:
+        n = lm.group("n").lower()
+        common["line"] = _LINE_N.get(n) or int(n)
+        cover.append(lm.span())
+    cm = _CYCLES.search(t)
+    if cm:
+        a = int(number(cm.group("a")))
+        al = (cm.group("al") or "").lower()
+        if cm.group("b"):
+            common["min_cycles"], common["max_cycles"] = a, int(number(cm.group("b")))
+        elif al in ("no more than", "up to", "<=", "maximum of"):
+            common["max_cycles"] = a
+        elif al in ("less than", "fewer than"):
+            common["max_cycles"] = a - 1
+        elif al == "more than":
+            common["min_cycles"] = a + 1
+        else:
+            common["min_cycles"] = a
+        cover.append(cm.span())
+    resp: list[str] = []
+    for rm in _RESPONSE.finditer(t):
+        w = rm.group(0).lower()
+        code = (
+            "CR"
+            if w.startswith(("complete", "cr"))
+            else "PR"
+            if w.startswith(("partial", "pr"))
+            else "SD"
+            if w.startswith(("stable", "sd"))
+            else "PD"
+            if w.startswith("progressive")
+            else "OR"
+            if w.startswith("objective")
+            else "DC"
+        )
+        if code not in resp:
+            resp.append(code)
+        cover.append(rm.span())
+    if resp:
+        common["response"] = resp
+    wm = _WITHIN.search(t)
+    if wm and (wm.group("u") or wm.group("u2")):
+        u = (wm.group("u") or wm.group("u2")).lower()
+        if not u.startswith("half"):
+            val = number(wm.group("v") or wm.group("v2") or "1")
+            common["within_days"] = to_days(val, "w" if u.startswith("wk") else u)
+            cover.append(wm.span())
+    if _ONGOING.search(t):
+        common["ongoing"] = True
+        om = _ONGOING.search(t)
+        assert om is not None
+        cover.append(om.span())
+    out: list[Found] = []
+    for a, b, f in mentions:
+        fields = dict(common)
+        fields.update(f)
+        am = _ADJ_SETTING.search(t[max(0, a - 25) : a])
+        if am and "setting" not in f:
+            fields["setting"] = _SETTING_MAP[am.group("s").lower()]
+            cover.append((max(0, a - 25) + am.start(), max(0, a - 25) + am.end()))
+        anys = fields.pop("_any", None)
+        if anys:
+            from trialscout.criteria.atoms import OrNode
+
+            atoms = [ctx.mk(PriorTherapyAtom, a, b, **{**fields, **x}) for x in anys]
+            out.append(Found(ctx.mk(OrNode, a, b, args=atoms), a, b, priority=5, cover=cover))
+            continue
+        atom = ctx.mk(PriorTherapyAtom, a, b, **fields)
+        out.append(Found(atom, a, b, priority=5, cover=cover))
+    return out

@@ -1,0 +1,168 @@
+"""Text normalisation that remembers where every character came from.
+
+Criteria arrive with HTML entities, typographic symbols and wrapped lines. The
+extractors want plain ASCII-ish text with single spaces, but every atom must point
+back to the exact original characters, so each output character keeps the
+original span it was produced from.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_SUPERSCRIPTS = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+}
+
+_CHAR_MAP = {
+    "≥": ">=",
+    "≧": ">=",
+    "⩾": ">=",
+    "≤": "<=",
+    "≦": "<=",
+    "⩽": "<=",
+    "＞": ">",
+    "＜": "<",
+    "＝": "=",
+    "×": "x",
+    "✕": "x",
+    "⋅": ".",
+    "µ": "u",
+    "μ": "u",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "−": "-",
+    "‒": "-",
+    "～": "~",
+    "’": "'",
+    "‘": "'",
+    "´": "'",
+    "`": "'",
+    "“": '"',
+    "”": '"',
+    "，": ",",
+    "；": ";",
+    "：": ":",
+    "（": "(",
+    "）": ")",
+    "±": "+/-",
+    "\u00ad": "",
+    "\u200b": "",
+    "\ufeff": "",
+}
+
+# multi-character spellings of comparators and escapes (markdown `\~`, `\>`)
+_MULTI = {
+    ">/=": ">=",
+    "</=": "<=",
+    "=/>": ">=",
+    "=/<": "<=",
+    "=>": ">=",
+    "=<": "<=",
+    "> =": ">=",
+    "< =": "<=",
+    "\\>": ">",
+    "\\<": "<",
+    "\\~": "~",
+    "\\*": "*",
+    "\\-": "-",
+}
+
+_TOKEN = re.compile(
+    r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});"
+    r"|>/=|</=|=/>|=/<|=>|=<|> =|< =|\\[><~*\-]"
+    r"|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+"
+    r"|\s+"
+    r"|[^\x00-\x7f]"
+)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus, per character, the original [start, end) it came from."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+
+    def span(self, start: int, end: int, base: int = 0) -> tuple[int, int]:
+        """Original span of normalised text[start:end], shifted by `base`."""
+        if not self.text:
+            return (base, base)
+        start = max(0, min(start, len(self.text) - 1))
+        end = max(start + 1, min(end, len(self.text)))
+        return (base + self.starts[start], base + self.ends[end - 1])
+
+
+def _entity(tok: str) -> str:
+    out = html.unescape(tok)
+    return out if out != tok else tok
+
+
+def normalize(text: str) -> Normalized:
+    """Map entities/symbols to ASCII spellings and collapse whitespace to one space."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    last_space = True  # drops leading spaces
+
+    def emit(s: str, a: int, b: int) -> None:
+        nonlocal last_space
+        for ch in s:
+            if ch == " " and last_space:
+                continue
+            pieces.append(ch)
+            starts.append(a)
+            ends.append(b)
+            last_space = ch == " "
+
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        a, b = m.span()
+        if a > pos:
+            pieces.append(text[pos:a])
+            starts.extend(range(pos, a))
+            ends.extend(range(pos + 1, a + 1))
+            last_space = False
+        tok = m.group()
+        if tok[0] == "&":
+            rep = _entity(tok)
+            emit("".join(_CHAR_MAP.get(c, " " if c.isspace() else c) for c in rep), a, b)
+        elif tok in _MULTI:
+            emit(_MULTI[tok], a, b)
+        elif tok[0] in _SUPERSCRIPTS:
+            prev = text[a - 1] if a > 0 else ""
+            digits = "".join(_SUPERSCRIPTS[c] for c in tok)
+            emit(("^" if prev.isdigit() else "") + digits, a, b)
+        elif tok.isspace():
+            emit(" ", a, b)
+        elif tok in _CHAR_MAP:
+            emit(_CHAR_MAP[tok], a, b)
+        elif tok.isspace():
+            emit(" ", a, b)
+        else:
+            emit(tok, a, b)
+        pos = b
+    if pos < len(text):
+        pieces.append(text[pos:])
+        starts.extend(range(pos, len(text)))
+        ends.extend(range(pos + 1, len(text) + 1))
+    out = "".join(pieces)
+    k = len(out)
+    while k and out[k - 1] == " ":
+        k -= 1
+    return Normalized(out[:k], starts[:k], ends[:k])
