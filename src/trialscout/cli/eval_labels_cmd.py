@@ -19,6 +19,9 @@ def criterion_labels(
     absent_unless_documented: bool = typer.Option(
         False, "--absent-unless-documented", help="Treat undocumented history as absent."
     ),
+    details: bool = typer.Option(
+        False, "--details", help="Also print per-label recall, breakdowns and error buckets."
+    ),
 ) -> None:
     """Extract facts from each note, parse and evaluate the criterion, score vs the expert."""
     from trialscout.match.labels_eval import LABELS, evaluate_labels
@@ -60,3 +63,20 @@ def criterion_labels(
     )
     for e in report.errors[:5]:
         console.print(f"  {e}")
+    if not details:
+        return
+    console.print(
+        "per-label recall: "
+        + ", ".join(
+            f"{short[k]} {v['recall']:.1%} (n={int(v['support'])})"
+            for k, v in report.per_label.items()
+        )
+    )
+    for group, buckets in report.breakdown.items():
+        console.print(
+            f"{group}: "
+            + "; ".join(f"{k} {b.correct}/{b.n} ({b.accuracy:.0%})" for k, b in buckets.items())
+        )
+    console.print("largest error buckets:")
+    for name, n in report.error_buckets[:10]:
+        console.print(f"  {n:4d}  {name}")

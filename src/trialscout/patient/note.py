@@ -340,11 +340,23 @@ def _concepts(d: _Doc, doc: Any, facts: list[ExtractedFact]) -> None:
                 _fact(d, "treatments", {"kind": "surgery", "name": ent.text.lower()}, a, b, **flags)
             )
         elif label == "PREGNANCY":
+            if flags["historical"] or _past_mention(d.text, a, b):
+                continue  # a past pregnancy says nothing about the current state
             facts.append(_fact(d, "pregnant", True, a, b, **flags))
         elif label == "BREASTFEEDING":
             facts.append(_fact(d, "breastfeeding", True, a, b, **flags))
         elif label == "METASTASIS":
             facts.append(_fact(d, "metastases", {"site": canonical}, a, b, **flags))
+
+
+def _past_mention(text: str, start: int, end: int) -> bool:
+    """Is the mention at text[start:end] placed in the past by its neighbours?"""
+    cues: dict[str, Any] = _terms().get("past_event_cues", {})
+    before = text[max(0, start - 40) : start].split("\n")[-1]
+    after = text[end : end + 40].split("\n")[0]
+    return any(re.search(rx, before, re.I) for rx in cues.get("before", [])) or any(
+        re.search(rx, after, re.I) for rx in cues.get("after", [])
+    )
 
 
 def _age_sex(d: _Doc, facts: list[ExtractedFact]) -> None:
@@ -592,3 +604,21 @@ def _name_key(field: str, name: str) -> str:
     if field == "labs":
         return vocab.canonical_lab(name) or name.lower()
     return name.lower()
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def stated_commitments(note: str) -> set[str]:
+    """Which of 'consent' / 'compliance' the note states the patient will give.
+
+    Why: criteria on consent and compliance are left to clinician review, but a note that
+    says so in as many words (as the TREC/TrialGPT patient descriptions do) settles them.
+    A negated statement ("will not comply") does not match the cue patterns.
+    """
+    cues: dict[str, Any] = _terms().get("statement_cues", {})
+    found: set[str] = set()
+    for what in ("consent", "compliance"):
+        if any(re.search(rx, note, re.I) for rx in cues.get(what, [])):
+            found.add(what)
+    return found

@@ -45,12 +45,14 @@ def eval_sex(a: SexAtom, ctx: Ctx) -> Outcome:
 
 def eval_reproductive(a: ReproductiveAtom, ctx: Ctx) -> Outcome:
     p = ctx.profile
-    if a.state == "contraception":
-        return review("Agreement to use contraception is confirmed at consent")
+    # a male patient settles every state, contraception included: these criteria are
+    # written about women of childbearing potential
     if p.sex == "male":
         return not_applicable(
             f"Not applicable: the patient is male ({a.state.replace('_', ' ')})", ["sex male"]
         )
+    if a.state == "contraception":
+        return review("Agreement to use contraception is confirmed at consent")
     if a.state == "planning_pregnancy":
         return unknown(
             "Pregnancy plans not recorded", [ask("planning_pregnancy", "planning_pregnancy")]
