@@ -221,6 +221,41 @@ class Vocab:
         ]
         sites = read_table("metastatic_sites.csv")
         self.site = PhraseMatcher([(s, r["site"]) for r in sites for s in _split(r["phrases"])])
+        self.id_alias: dict[tuple[str, str], str] = {
+            (r["kind"], _key(r["alias"].replace("_", " "))): r["id"]
+            for r in read_table("id_aliases.csv")
+        }
+
+    def canonical_id(self, kind: str, value: str) -> str:
+        """The vocabulary id for an id, short alias or spelled phrase of `kind`.
+
+        Lets a scorer or matcher treat `nasopharyngeal`, `NPC` and
+        `nasopharyngeal_carcinoma` as one value without renaming ids. Unknown values
+        come back unchanged. Kinds: cancer, histology, condition, drug, drug_class,
+        regimen, modality, status, site, lab, measurement, biomarker.
+        """
+        k = _key(value.replace("_", " "))
+        hit = self.id_alias.get((kind, k))
+        if hit:
+            return hit
+        matcher = {
+            "cancer": self.cancer,
+            "histology": self.histology,
+            "condition": self.condition,
+            "drug": self.drug,
+            "drug_class": self.drug_class,
+            "regimen": self.regimen,
+            "modality": self.modality,
+            "status": self.status,
+            "site": self.site,
+        }.get(kind)
+        if matcher is not None:
+            found = matcher.lookup(value.replace("_", " "))
+            if found:
+                return found
+        if kind == "lab":
+            return self.lab_for(value.replace("_", " ")) or value
+        return value
 
     def lab_for(self, alias: str) -> str | None:
         k = _key(alias)

@@ -410,8 +410,8 @@ def _meas_name(s: str) -> tuple[str, str | None]:
     if "dlco" in s:
         return "DLCO", "%"
     if "diastolic" in s or s == "dbp":
-        return "diastolic_bp", "mmHg"
-    return "systolic_bp", "mmHg"
+        return "diastolic_blood_pressure", "mm[Hg]"
+    return "systolic_blood_pressure", "mm[Hg]"
 
 
 def extract_measurements(ctx: Ctx) -> list[Found]:
@@ -463,8 +463,8 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
                 "milliseconds": "ms",
                 "percent": "%",
                 "kg/m^2": "kg/m2",
-                "mm hg": "mmHg",
-                "mmhg": "mmHg",
+                "mm hg": "mm[Hg]",
+                "mmhg": "mm[Hg]",
             }.get(u.lower(), u)
         atom = ctx.mk(
             MeasurementAtom,
@@ -638,12 +638,13 @@ def extract_biomarkers(ctx: Ctx) -> list[Found]:
         name = {
             "ESTROGENRECEPTOR": "ER",
             "PROGESTERONERECEPTOR": "PR",
-            "HORMONERECEPTOR": "HR",
+            "HORMONERECEPTOR": "hormone_receptor",
+            "HR": "hormone_receptor",
         }.get(gene, gene)
         is_gene = name not in (
             "ER",
             "PR",
-            "HR",
+            "hormone_receptor",
             "MSI",
             "DMMR",
             "PMMR",
@@ -659,7 +660,7 @@ def extract_biomarkers(ctx: Ctx) -> list[Found]:
             m.start(),
             m.end(),
             marker=name,
-            gene=name if is_gene else None,
+            gene=("ERBB2" if name == "HER2" else name) if is_gene else None,
             alteration=alteration,
             result=result,
         )

@@ -107,6 +107,15 @@ _SEX = re.compile(
     r"(?!\s*(?:and|or|/)\s*(?:fe)?males?|\s*(?:and|or)\s*wo?men)",
     re.I,
 )
+# Sex named inside a criterion rather than leading it: "Gender: female", "(female patients
+# only)", "creatinine < 1.5 mg/dL [males]".
+_SEX_INNER = re.compile(
+    r"\b(?:gender|sex)\s*:\s*(?P<a>female|male)s?\b"
+    r"|\b(?P<b>female|male)\s*(?:patients?|subjects?|participants?)?\s*only\b"
+    r"|\[\s*(?P<c>females?|males?|men|women)\s*\]"
+    r"|\bin\s+(?P<d>females?|males?|men|women)\s*(?:[<>≤≥=]|\d)",
+    re.I,
+)
 _ANY_SEX = re.compile(
     r"\b(?:any|either|all) (?:gender|sex)(?:es)?\b|\bboth (?:genders|sexes)\b|"
     r"\b(?:males?|men) (?:and|or|&) (?:females?|women)\b|\b(?:females?|women) (?:and|or|&) (?:males?|men)\b",
@@ -119,7 +128,9 @@ def extract_sex(ctx: Ctx) -> list[Found]:
     out: list[Found] = []
     m = _SEX.match(t)
     if m and not re.search(
-        r"pregnan|breast|lactat|nursing|childbearing|contracep|potential|partner|qtc", t, re.I
+        r"pregnan|breast[\s-]*fe|lactat|nursing|childbearing|contracep|potential|partner|qtc",
+        t,
+        re.I,
     ):
         s = m.group("s").lower()
         sex = "female" if s.startswith(("f", "w")) else "male"
@@ -131,6 +142,18 @@ def extract_sex(ctx: Ctx) -> list[Found]:
                 priority=3,
             )
         )
+    if not out and not re.search(r"qtc|pregnan|childbearing|contracep|partner", t, re.I):
+        for mi in _SEX_INNER.finditer(t):
+            g = next(x for x in ("a", "b", "c", "d") if mi.group(x))
+            sx = "female" if mi.group(g).lower().startswith(("f", "w")) else "male"
+            out.append(
+                Found(
+                    ctx.mk(SexAtom, mi.start(g), mi.end(g), sex=sx),
+                    mi.start(g),
+                    mi.end(g),
+                    priority=3,
+                )
+            )
     if not out and not _AGE_CONTEXT.search(t):
         m2 = _ANY_SEX.search(t)
         if m2 and len(t) < 40:
