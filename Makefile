@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 DEMO_DB ?= var/demo.db
 
-.PHONY: venv run test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria eval-matching clean
+.PHONY: venv run demo-cli test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria eval-matching clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Set up, load the bundled demo data into a local store, and run the main job on it.
+# Set up, load the bundled demo data into a local store, and serve it (prints the address).
 run: $(STAMP)
+	mkdir -p var
+	$(BIN)/trialscout ingest --db $(DEMO_DB) --demo
+	$(BIN)/trialscout serve --db $(DEMO_DB)
+
+# The same demo in the terminal: a search and one trial page.
+demo-cli: $(STAMP)
 	mkdir -p var
 	$(BIN)/trialscout ingest --db $(DEMO_DB) --demo
 	$(BIN)/trialscout search "nasopharyngeal carcinoma" --status recruiting --db $(DEMO_DB) --limit 10
