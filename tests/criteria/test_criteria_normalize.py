@@ -34,3 +34,14 @@ def test_entity_text_parses_like_plain_text() -> None:
         )
     lab = a.criteria[0].expr
     assert lab.text == "Platelets &gt;= 100 x 10^9/L"  # type: ignore[union-attr]
+
+
+def test_plain_ascii_fast_path_keeps_offsets() -> None:
+    """Text needing no rewrite maps each character to itself (leading/trailing spaces cut)."""
+    from trialscout.criteria.normalize import normalize as _norm
+
+    n = _norm("  ANC >= 1.5 x 10^9/L ")
+    assert n.text == "ANC >= 1.5 x 10^9/L"
+    assert n.span(0, 3) == (2, 5)
+    assert _norm("a  b").text == "a b"  # double space still collapses (slow path)
+    assert _norm("x > = 3").text == "x >= 3"

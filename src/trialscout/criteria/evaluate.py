@@ -204,6 +204,56 @@ def _num_equal(a: float, b: float, loose: bool) -> bool:
     return math.isclose(a, b, rel_tol=0.1 if loose else 0.02, abs_tol=1e-9)
 
 
+# Atom fields whose values are vocabulary ids: gold short ids (`nasopharyngeal`) and parser
+# ids (`nasopharyngeal_carcinoma`) are compared after both pass through the vocabulary.
+_VOCAB_KIND: dict[tuple[str, str], str] = {
+    ("diagnosis", "cancer"): "cancer",
+    ("diagnosis", "histologies"): "histology",
+    ("condition", "condition"): "condition",
+    ("condition", "exceptions"): "condition",
+    ("prior_therapy", "drug"): "drug",
+    ("prior_therapy", "drug_class"): "drug_class",
+    ("prior_therapy", "regimen"): "regimen",
+    ("prior_therapy", "modality"): "modality",
+    ("disease_status", "status"): "status",
+    ("metastasis", "site"): "site",
+    ("biomarker", "marker"): "biomarker",
+}
+
+
+@cache
+def vocab_canonical(kind: str, value: str) -> str:
+    """The vocabulary entry a value names (by id, alias or synonym), else the value itself.
+
+    An alias mapping, not a loosening: two values match only when the vocabulary says they
+    are the same entry, so `nasopharyngeal` == `nasopharyngeal_carcinoma` but `breast` !=
+    `nasopharyngeal`.
+    """
+    from trialscout.criteria.vocab import vocab
+
+    try:
+        return vocab().canonical_id(kind, value)
+    except Exception:  # a broken vocabulary must not stop scoring; fall back to the raw value
+        return value
+
+
+def _vocab_equal(kind: str, g: Any, p: Any) -> bool:
+    if isinstance(g, list) and isinstance(p, list):
+        gs = {norm_str(vocab_canonical(kind, str(x))) for x in g}
+        ps = {norm_str(vocab_canonical(kind, str(x))) for x in p}
+        return gs == ps
+    if isinstance(g, str) and isinstance(p, str):
+        return norm_str(vocab_canonical(kind, g)) == norm_str(vocab_canonical(kind, p))
+    return False
+
+
+def _field_equal(atom_type: str, name: str, g: Any, p: Any) -> bool:
+    if _value_equal(name, g, p):
+        return True
+    kind = _VOCAB_KIND.get((atom_type, name))
+    return kind is not None and _vocab_equal(kind, g, p)
+
+
 def _value_equal(name: str, g: Any, p: Any) -> bool:
     if g is None or p is None:
         return g is None and p is None
@@ -253,13 +303,13 @@ def atoms_match(gold: dict[str, Any], parsed: dict[str, Any]) -> bool:
             if norm_analyte(str(gv)) != norm_analyte(str(pv)):
                 return False
             continue
-        if not _value_equal(f, gv, pv):
+        if not _field_equal(str(kind), f, gv, pv):
             return False
     for f in optional:
         gv = gold.get(f)
         if _empty(gv):
             continue
-        if not _value_equal(f, gv, parsed.get(f)):
+        if not _field_equal(str(kind), f, gv, parsed.get(f)):
             return False
     return True
 

@@ -5,11 +5,12 @@ leading negation, "unless / eligible only if" clauses, and leftover text."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 
 from trialscout.criteria.atoms import AndNode, Expr, NotNode, OrNode, ReviewAtom, UnparsedAtom
-from trialscout.criteria.extractors.base import Ctx, Found
+from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
 
 _STOP = frozenset(
     [
@@ -69,6 +70,7 @@ _STOP = frozenset(
         "then",
         "than",
         "other",
+        "another",
         "others",
         "such",
         "same",
@@ -76,6 +78,7 @@ _STOP = frozenset(
         "only",
         "also",
         "other",
+        "another",
         "its",
         "their",
         "his",
@@ -358,6 +361,21 @@ _STOP = frozenset(
         "as",
         "below",
         "above",
+        # qualifiers of an atom or of the criterion's scope that the gold does not annotate
+        # (docs/criteria-gold.md: "written informed consent" is the consent review atom;
+        # phase- or cohort-specific criteria are annotated as written)
+        "performance",
+        "written",
+        "provide",
+        "signed",
+        "sign",
+        "voluntarily",
+        "excluded",
+        "excluding",
+        "exclusion",
+        "inclusion",
+        "phase",
+        "cohort",
     ]
 )
 _NEG = re.compile(
@@ -374,6 +392,23 @@ _CUE = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+_OR_WORD = re.compile(r"\bor\b", re.I)
+_AND_WORD = re.compile(r"\band\b(?!/)|&", re.I)
+# "must be excluded by chest X-ray", "should be confirmed by MRI": how to check, not a fact
+_PROCEDURAL = re.compile(
+    r"\b(?:must|should|will|can|may) be (?:excluded|ruled out|confirmed|assessed|documented|"
+    r"evaluated|verified|determined|performed|obtained|measured|calculated)\b",
+    re.I,
+)
+# generic window after an atom: "within 4 weeks (of|before|prior to) randomization"
+_WINDOW = re.compile(
+    rf"^[\s,]*(?:\(\s*)?(?:with)?in\s+(?:the\s+)?(?:(?:last|past|previous|preceding)\s+)?"
+    rf"(?P<v>{WNUM})\s*(?P<u>days?|weeks?|months?|years?)"
+    rf"(?:\s+(?:of|before|prior\s+to|preceding|from)\s+(?:the\s+)?"
+    rf"(?:first\s+dose(?:\s+of\s+study\s+(?:drug|treatment))?|start\s+of\s+(?:study\s+)?treatment|"
+    rf"(?:study\s+)?(?:enrol(?:l)?ment|entry|randomi[sz]ation|registration|screening|day\s+1)))?",
+    re.I,
+)
 
 
 def resolve(founds: list[Found]) -> list[Found]:
@@ -395,15 +430,17 @@ def _extent(f: Found) -> int:
     return max(b for _, b in regs) - min(a for a, _ in regs)
 
 
-def _same(a: Expr, b: Expr) -> bool:
-    def strip(x: object) -> object:
-        if isinstance(x, dict):
-            return {k: strip(v) for k, v in x.items() if k not in ("text", "span")}
-        if isinstance(x, list):
-            return [strip(v) for v in x]
-        return x
+def _strip(x: object) -> object:
+    """A dump without text/span: two atoms saying the same thing compare equal."""
+    if isinstance(x, dict):
+        return {k: _strip(v) for k, v in x.items() if k not in ("text", "span")}
+    if isinstance(x, list):
+        return [_strip(v) for v in x]
+    return x
 
-    return strip(a.model_dump()) == strip(b.model_dump())
+
+def _same(a: Expr, b: Expr) -> bool:
+    return _strip(a.model_dump()) == _strip(b.model_dump())
 
 
 _CONDLIKE = ("condition", "if", "measurement", "metastasis", "infection", "reproductive")
@@ -418,27 +455,36 @@ def _gap(text: str, a: Found, b: Found) -> str:
     return text[end : b.start] if end < b.start else text[a.end : b.start]
 
 
+_GAP_SEP = re.compile(r";|\.\s|\.$")
+_GAP_OR = re.compile(r"\bor\b|and/or|(?<![a-z0-9])/(?![a-z0-9])|\beither\b|^\s*/\s*$")
+_GAP_AND = re.compile(
+    r"\band\b|\bwith\b|\bplus\b|\+|combined with|combination with|followed by|\bwhile\b|\bbut\b|\bas well as\b|\bafter\b"
+)
+_CLAUSE_END = re.compile(r";|\.\s|,\s*(?=[A-Z])")
+
+
 def _gap_kind(gap: str) -> str:
     g = gap.lower()
-    if re.search(r";|\.\s|\.$", g):
+    if _GAP_SEP.search(g):
         return "sep"
-    if re.search(r"\bor\b|and/or|(?<![a-z0-9])/(?![a-z0-9])|\beither\b|^\s*/\s*$", g):
+    if _GAP_OR.search(g):
         return "or"
-    if re.search(
-        r"\band\b|\bwith\b|\bplus\b|\+|combined with|combination with|followed by|\bwhile\b|\bbut\b|\bas well as\b|\bafter\b",
-        g,
-    ):
+    if _GAP_AND.search(g):
         return "and"
     return "comma"
 
 
 def _combine(ctx: Ctx, items: list[Found], kind_default: str) -> Expr:
     """AND binds tighter than OR; commas follow the list's OR, else the kind default."""
-    dedup: list[Found] = []
-    for f in items:
-        if not any(_same(f.expr, g.expr) for g in dedup):
-            dedup.append(f)
-    items = dedup
+    if len(items) > 1:  # one dump per atom, not one per pair
+        seen: list[object] = []
+        dedup: list[Found] = []
+        for f in items:
+            key = _strip(f.expr.model_dump())
+            if key not in seen:
+                seen.append(key)
+                dedup.append(f)
+        items = dedup
     if len(items) == 1:
         return items[0].expr
     gaps = [_gap_kind(_gap(ctx.text, a, b)) for a, b in itertools.pairwise(items)]
@@ -487,26 +533,159 @@ def _mk(ctx: Ctx, node: type[AndNode] | type[OrNode], items: list[Found], args: 
     return ctx.mk(node, a, b, args=args)
 
 
-def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | None:
-    """Span of substantive words in [a, b) that no kept atom explains."""
-    covered = bytearray(b - a)
-    for f in kept:
-        for x, y in f.regions():
-            for i in range(max(x, a), min(y, b)):
-                covered[i - a] = 1
-    first = last = -1
+# Filler the gold annotators do not count as content (docs/criteria-gold.md): lead-ins,
+# modal verbs, "documented/known", "at least", and the usual study time anchors.
+_FILLER = re.compile(
+    r"\b(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+(?:with|who|must|should|have|has)"
+    r"|must\s+(?:have|be|not)|should\s+(?:have|be)|(?:has|have)\s+(?:had|been)"
+    r"|documented|known|at\s+least|or\s+equal(?:\s+to)?|equal\s+to"
+    r"|(?:prior\s+to|before|after|from|of)\s+(?:the\s+)?(?:start\s+of\s+)?(?:study\s+)?"
+    r"(?:enrol(?:l)?ment|entry|randomi[sz]ation|registration|inclusion|treatment|screening|day\s+1)"
+    r")\b",
+    re.I,
+)
+# Examples after "e.g." / "such as" / "for example" up to the closing bracket or clause end:
+# not atoms when the head before them is parsed (docs/criteria-gold.md, "Examples").
+_EXAMPLES = re.compile(
+    r"\b(?:e\.\s?g\.?|eg\.|for example|for instance|such as)[,:]?\s*"
+    r"(?:\[[^\]]*\]|\([^()]*\)|[^;()\[\].]|\.(?!\s|$))*",
+    re.I,
+)
+# Field labels of the PDQ layout ("PATIENT CHARACTERISTICS: Age: ... Renal: ..."): layout,
+# not content; the words after a label are still read.
+_LABEL = re.compile(
+    r"\b(?:(?:disease|patient)\s+characteristics|prior\s+concurrent\s+therapy|age|sex|"
+    r"menopausal\s+status|performance\s+status|life\s+expectancy|hematopoietic|hepatic|renal|"
+    r"cardiovascular|pulmonary|neurologic|other|biologic\s+therapy|chemotherapy|"
+    r"endocrine\s+therapy|radiotherapy|surgery)\s*:",
+    re.I,
+)
+# Values that state no limit ("Performance status: Not specified", "Age: Any age").
+_NO_LIMIT = re.compile(
+    r"\b(?:not\s+specified|none\s+specified|any\s+age|no\s+restrictions?|not\s+applicable)\b",
+    re.I,
+)
+# A bracketed abbreviation of the words before it: "(NPC)", "(ECOG)", "(CrCl)".
+_ABBREV = re.compile(r"[(\[]\s*[A-Za-z][A-Za-z0-9\-/.]{0,11}\s*[)\]]")
+
+
+def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
+    """Regions of [a, b) that never make a criterion unparsed (filler, examples, abbrevs)."""
+    t = ctx.text
+    out = [m.span() for m in _FILLER.finditer(t, a, b)]
+    out += [m.span() for m in _ABBREV.finditer(t, a, b)]
+    out += [m.span() for m in _LABEL.finditer(t, a, b)]
+    out += [m.span() for m in _NO_LIMIT.finditer(t, a, b)]
+    first_atom = min((f.start for f in kept), default=b)
+    for m in _EXAMPLES.finditer(t, a, b):
+        if first_atom < m.start():  # the head is parsed: its examples are not content
+            out.append(m.span())
+    return out
+
+
+def _merge(regions: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, merged intervals as parallel start/end lists (for bisect lookups)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for x, y in sorted(r for r in regions if r[0] < r[1]):
+        if ends and x <= ends[-1]:
+            ends[-1] = max(ends[-1], y)
+        else:
+            starts.append(x)
+            ends.append(y)
+    return starts, ends
+
+
+def _touches(starts: list[int], ends: list[int], a: int, b: int) -> bool:
+    i = bisect.bisect_right(starts, b - 1) - 1
+    return i >= 0 and ends[i] > a
+
+
+def _content_words(
+    ctx: Ctx, regions: list[tuple[int, int]], a: int, b: int
+) -> list[tuple[int, int]]:
+    starts, ends = _merge(regions)
+    out: list[tuple[int, int]] = []
     for m in _WORD.finditer(ctx.text, a, b):
-        if any(covered[i - a] for i in range(m.start(), m.end())):
+        if _touches(starts, ends, m.start(), m.end()):
             continue
         w = m.group().lower().strip("'-")
         if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
             continue
-        if first < 0:
-            first = m.start()
-        last = m.end()
-    if first < 0:
+        out.append(m.span())
+    return out
+
+
+def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | None:
+    """Span of substantive words in [a, b) that no kept atom explains.
+
+    A word touched by an atom's region is explained; filler, example lists and
+    abbreviations (`_free_regions`) are looked for only when some word is left.
+    """
+    if b <= a:
         return None
-    return first, last
+    regions = [r for f in kept for r in f.regions()]
+    words = _content_words(ctx, regions, a, b)
+    if words:
+        words = _content_words(ctx, regions + _free_regions(ctx, kept, a, b), a, b)
+    if not words:
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _drop_examples(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[Found]:
+    """Atoms inside an "e.g. ..." list that only repeat the kind of a parsed head before it.
+
+    "Prior taxane (e.g. docetaxel)": the criterion is the class; its member drugs are not
+    atoms (docs/criteria-gold.md). Only therapy examples are dropped: examples of a
+    condition class carry their own limits ("e.g. myocardial infarction within 6 months,
+    heart failure >= NYHA II") and the gold keeps them as atoms.
+    """
+    if len(kept) < 2:
+        return kept
+    drop: set[int] = set()
+    for m in _EXAMPLES.finditer(ctx.text, a, b):
+        if not any(f.expr.type == "prior_therapy" for f in kept if f.end <= m.start()):
+            continue
+        for i, f in enumerate(kept):
+            if m.start() <= f.start and f.end <= m.end() and f.expr.type == "prior_therapy":
+                drop.add(i)
+    return [f for i, f in enumerate(kept) if i not in drop]
+
+
+def _shared_limit_or(ctx: Ctx, f: Found) -> None:
+    """ "INR or PT <= 1.5 x ULN": the labs extractor gives an AND of atoms sharing a limit;
+    when the analytes are joined by "or" (and never by "and") it is an OR."""
+    e = f.expr
+    if not isinstance(e, AndNode) or len(e.args) < 2:
+        return
+    if not all(x.type == "lab" for x in e.args):
+        return
+    spans = [x.span for x in e.args]
+    if any(sp is None for sp in spans):
+        return
+    starts = [sp[0] for sp in spans if sp is not None]
+    joins = [ctx.original[x:y] for x, y in itertools.pairwise(starts)]
+    if all(_OR_WORD.search(j) for j in joins) and not any(_AND_WORD.search(j) for j in joins):
+        f.expr = OrNode(text=e.text, span=e.span, args=list(e.args))
+
+
+def _attach_windows(ctx: Ctx, kept: list[Found], b: int) -> None:
+    """Give "within N days (before X)" right after an atom to that atom's `within_days`."""
+    for i, f in enumerate(kept):
+        if not hasattr(f.expr, "within_days") or f.expr.within_days is not None:
+            continue
+        end = max(y for _, y in f.regions())
+        stop = kept[i + 1].start if i + 1 < len(kept) else b
+        m = _WINDOW.match(ctx.text[end:stop])
+        if not m:
+            continue
+        try:
+            days = to_days(number(m.group("v")), m.group("u"))
+        except ValueError:
+            continue
+        f.expr.within_days = days
+        f.cover.append((end, end + m.end()))
 
 
 def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
@@ -530,19 +709,47 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
         return expr, ok
     inside = [f for f in founds if a <= f.start < b]
     kept = resolve(inside)
+    for f in kept:
+        _shared_limit_or(ctx, f)
+    _attach_windows(ctx, kept, b)
+    kept = _drop_examples(ctx, kept, a, b)
     left = leftover(ctx, kept, a, b)
     if not kept:
+        if left is None and _NO_LIMIT.search(ctx.text, a, b):
+            # "Performance status: Not specified": no limit, so nothing to check. Empty AND
+            # (always met) for an inclusion, empty OR (never met) for an exclusion.
+            empty = AndNode if ctx.kind == "inclusion" else OrNode
+            return ctx.mk(empty, a, b, args=[]), True
         lo, hi = left if left else (a, b)
         if hi <= lo:
             lo, hi = a, max(b, a + 1)
         return ctx.mk(UnparsedAtom, lo, hi), False
-    expr = _combine(ctx, kept, "and" if ctx.kind == "inclusion" else "or")
+    # Procedural review notes in an exclusion ("Suspected active TB must be excluded by chest
+    # X-ray") say how to check a fact, they are not a reason to exclude of their own. In the
+    # exclusion's OR they would make an exclusion whose facts are all false read "needs
+    # review"; so they are kept out of the OR and ANDed on as a note: facts false -> the
+    # exclusion does not apply; a fact true -> it applies pending the investigator's check.
+    notes: list[Found] = []
+    if ctx.kind == "exclusion":
+        notes = [
+            f
+            for f in kept
+            if isinstance(f.expr, ReviewAtom)
+            and f.expr.reason == "other"
+            and _PROCEDURAL.search(ctx.text, f.start, f.end)
+        ]
+        if len(notes) == len(kept):
+            notes = []
+    facts = [f for f in kept if f not in notes]
+    expr = _combine(ctx, facts, "and" if ctx.kind == "inclusion" else "or")
     prefix = ctx.text[a : kept[0].start]
     only_review = all(isinstance(f.expr, ReviewAtom) for f in kept)
     if not only_review and (
         _NEG.match(prefix) or (_NAIVE.search(ctx.text[a:b]) and ctx.kind == "inclusion")
     ):
         expr = ctx.mk(NotNode, a, b, arg=expr)
+    if notes:
+        expr = ctx.mk(AndNode, a, b, args=[expr, *(f.expr for f in notes)])
     if left:
         un = ctx.mk(UnparsedAtom, left[0], left[1])
         node = AndNode if ctx.kind == "inclusion" else OrNode
@@ -555,5 +762,5 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
 
 
 def _clause_end(text: str, start: int, limit: int) -> int:
-    m = re.compile(r";|\.\s|,\s*(?=[A-Z])").search(text, start, limit)
+    m = _CLAUSE_END.search(text, start, limit)
     return m.start() if m else limit

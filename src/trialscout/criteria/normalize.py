@@ -91,6 +91,11 @@ _TOKEN = re.compile(
 )
 
 
+# Anything `_TOKEN` would rewrite other than a single space: without it, the text is its
+# own normalisation (the common case, so it skips the per-token loop).
+_NEEDS_WORK = re.compile(r"[^\x20-\x7e]|\s\s|&|\\|[<>=]\s?[/=<>]|=/")
+
+
 @dataclass(frozen=True)
 class Normalized:
     """Normalised text plus, per character, the original [start, end) it came from."""
@@ -115,6 +120,12 @@ def _entity(tok: str) -> str:
 
 def normalize(text: str) -> Normalized:
     """Map entities/symbols to ASCII spellings and collapse whitespace to one space."""
+    if not _NEEDS_WORK.search(text):
+        lo = len(text) - len(text.lstrip(" "))
+        hi = len(text.rstrip(" "))
+        if hi <= lo:
+            return Normalized("", [], [])
+        return Normalized(text[lo:hi], list(range(lo, hi)), list(range(lo + 1, hi + 1)))
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

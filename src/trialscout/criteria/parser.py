@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from trialscout.criteria.atoms import AndNode, Criterion, Expr, ParsedCriteria, iter_atoms
 from trialscout.criteria.extractors import EXTRACTORS, Ctx, Found
+from trialscout.criteria.extractors.base import wanted
 from trialscout.criteria.logic import build
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:
@@ -21,7 +22,8 @@ def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bo
         return UnparsedAtom(text="", span=(start, start)), False
     founds: list[Found] = []
     for ex in EXTRACTORS:
-        founds.extend(ex(ctx))
+        if wanted(ex, ctx.low):  # keyword prefilter declared with `base.needs`
+            founds.extend(ex(ctx))
     return build(ctx, founds, 0, len(norm.text))
 
 

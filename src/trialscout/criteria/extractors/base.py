@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,8 +91,14 @@ CMP = "(?:" + "|".join(w for w, _ in _CMP_WORDS) + ")"
 _CMP_COMPILED = [(re.compile(w + r"$", re.I), c) for w, c in _CMP_WORDS]
 
 
+_SPACES = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_SENT_END = re.compile(r"\.(?:\s|$)")
+_SENT_END_SP = re.compile(r"\.\s")
+
+
 def comparator(s: str) -> Comparator:
-    s = re.sub(r"\s+", " ", s.strip().lower())
+    s = _SPACES.sub(" ", s.strip().lower())
     for rx, c in _CMP_COMPILED:
         if rx.match(s):
             return c
@@ -102,7 +109,7 @@ def number(s: str) -> float:
     s = s.strip().lower()
     if s in WORD_NUM:
         return float(WORD_NUM[s])
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
     return float(s.replace(",", "."))
 
@@ -160,6 +167,30 @@ class Ctx:
         return cls(text=self.original[sp[0] : sp[1]], span=sp, **fields)
 
 
+Extractor = Callable[["Ctx"], list["Found"]]
+
+
+def needs(*keywords: str) -> Callable[[Extractor], Extractor]:
+    """Declare lower-case substrings of which an extractor needs at least one to match.
+
+    The parser skips the extractor on a criterion that has none of them (a cheap
+    prefilter; most extractors find nothing in most criteria). Keep the list a superset
+    of what the extractor's patterns can start from, or atoms are silently lost.
+    """
+
+    def wrap(fn: Extractor) -> Extractor:
+        fn.keywords = tuple(k.lower() for k in keywords)  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+def wanted(fn: Extractor, low: str) -> bool:
+    """False when the extractor declared keywords and the criterion has none of them."""
+    kws: tuple[str, ...] | None = getattr(fn, "keywords", None)
+    return kws is None or any(k in low for k in kws)
+
+
 def clause_bounds(text: str, a: int, b: int) -> tuple[int, int]:
     """The clause around [a, b): delimited by ; . ( ) or the ends."""
     left = max(text.rfind(ch, 0, a) for ch in ";(") + 1
@@ -170,7 +201,7 @@ def clause_bounds(text: str, a: int, b: int) -> tuple[int, int]:
         k = text.find(ch, b)
         if k >= 0:
             right = min(right, k)
-    m = re.compile(r"\.(?:\s|$)").search(text, b)
+    m = _SENT_END.search(text, b)
     if m:
         right = min(right, m.start())
     return left, right
@@ -178,6 +209,6 @@ def clause_bounds(text: str, a: int, b: int) -> tuple[int, int]:
 
 def _last_sentence_end(text: str, a: int) -> int:
     best = 0
-    for m in re.finditer(r"\.\s", text[:a]):
+    for m in _SENT_END_SP.finditer(text, 0, a):
         best = m.end()
     return best

@@ -1,0 +1,115 @@
+"""Tree structure and the leftover rule of the criteria parser (logic.py, evaluate aliases)."""
+
+from __future__ import annotations
+
+from trialscout.criteria.atoms import Expr, iter_atoms
+from trialscout.criteria.evaluate import atoms_match
+from trialscout.criteria.parser import parse_criteria
+
+
+def _one(text: str, kind: str = "Inclusion") -> tuple[Expr, bool]:
+    parsed = parse_criteria(f"{kind} Criteria:\n- {text}\n")
+    assert len(parsed.criteria) == 1
+    c = parsed.criteria[0]
+    return c.expr, c.fully_parsed
+
+
+def test_shared_limit_joined_by_or_is_an_or_of_two_labs() -> None:
+    expr, ok = _one("INR or PT ≤ 1.5 × ULN")
+    assert expr.type == "or"
+    labs = [a for a in iter_atoms(expr) if a.type == "lab"]
+    assert sorted(a.analyte for a in labs) == ["inr", "pt"]  # type: ignore[attr-defined]
+    assert all(a.uln_multiple == 1.5 for a in labs)  # type: ignore[attr-defined]
+    assert ok
+
+
+def test_shared_limit_joined_by_and_stays_and() -> None:
+    expr, _ = _one("AST and ALT ≤ 2.5 × ULN")
+    assert expr.type == "and"
+
+
+def test_procedural_review_note_is_not_an_or_branch_of_an_exclusion() -> None:
+    expr, _ = _one(
+        "Active tuberculosis. Suspected active TB must be excluded by chest X-ray.", "Exclusion"
+    )
+    # AND(fact, note): all facts false -> the exclusion does not apply
+    assert expr.type == "and"
+    types = [a.type for a in expr.args]  # type: ignore[attr-defined]
+    assert "review" in types and "infection" in types
+
+
+def test_example_list_after_parsed_head_is_not_leftover() -> None:
+    _, ok = _one("Known brain metastases (e.g. symptomatic lesions)", "Exclusion")
+    assert ok
+
+
+def test_filler_words_do_not_make_a_criterion_unparsed() -> None:
+    _, ok = _one("Patients must have documented ECOG performance status of 0 or 1")
+    assert ok
+
+
+def test_real_leftover_content_stays_unparsed() -> None:
+    expr, ok = _one("Tumour tissue block available for central pathology review")
+    assert not ok
+    assert any(a.type == "unparsed" for a in iter_atoms(expr))
+
+
+def test_gold_short_ids_match_vocabulary_ids() -> None:
+    gold = {"type": "diagnosis", "cancer": "nasopharyngeal", "histologies": ["squamous_cell"]}
+    parsed = {
+        "type": "diagnosis",
+        "cancer": "nasopharyngeal_carcinoma",
+        "histologies": ["squamous_cell_carcinoma"],
+    }
+    assert atoms_match(gold, parsed)
+
+
+def test_vocabulary_alias_does_not_merge_different_values() -> None:
+    gold = {"type": "diagnosis", "cancer": "breast"}
+    assert atoms_match(gold, {"type": "diagnosis", "cancer": "breast_cancer"})
+    assert not atoms_match(gold, {"type": "diagnosis", "cancer": "nasopharyngeal_carcinoma"})
+    assert not atoms_match(
+        {"type": "condition", "condition": "heart_failure"},
+        {"type": "condition", "condition": "myocardial_infarction"},
+    )
+
+
+def test_keyword_prefilter_skips_only_declared_extractors() -> None:
+    from trialscout.criteria.extractors.base import Ctx, Found, needs, wanted
+
+    def plain(ctx: Ctx) -> list[Found]:
+        return []
+
+    gated = needs("ECOG", "karnofsky")(lambda ctx: [])
+    assert wanted(gated, "ecog 0-1") and wanted(gated, "karnofsky >= 70")
+    assert not wanted(gated, "age >= 18 years")
+    assert wanted(plain, "age >= 18 years")  # undeclared: always run
+
+
+def test_drug_examples_of_a_parsed_class_are_not_atoms() -> None:
+    expr, ok = _one("Prior taxane (e.g. docetaxel, paclitaxel)", "Exclusion")
+    atoms = list(iter_atoms(expr))
+    assert [a.type for a in atoms] == ["prior_therapy"]
+    assert atoms[0].drug_class == "taxane"  # type: ignore[attr-defined]
+    assert ok
+
+
+def test_condition_examples_keep_their_own_atoms() -> None:
+    expr, _ = _one(
+        "Cardiovascular disease (e.g., unstable angina, myocardial infarction within 6 months)",
+        "Exclusion",
+    )
+    conds = {a.condition for a in iter_atoms(expr) if a.type == "condition"}  # type: ignore[attr-defined]
+    assert "myocardial_infarction" in conds and len(conds) == 3
+
+
+def test_pdq_not_specified_is_no_limit_with_the_kind_default() -> None:
+    inc, ok = _one("Performance status: Not specified")
+    assert ok and inc.type == "and" and inc.args == []  # type: ignore[attr-defined]
+    exc, ok = _one("Renal: Not specified", "Exclusion")
+    assert ok and exc.type == "or" and exc.args == []  # type: ignore[attr-defined]
+
+
+def test_vague_criterion_without_a_no_limit_phrase_stays_unparsed() -> None:
+    _, ok = _one("History of disease", "Exclusion")
+    assert not ok
