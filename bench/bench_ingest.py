@@ -71,7 +71,6 @@ def run_one(path: Path, batch_size: int) -> dict[str, object]:
 def breakdown(path: Path, batch_size: int) -> dict[str, object]:
     """Where the time goes: read+parse, then store, measured separately."""
     from trialscout.registry.readers import parse_record
-
     from trialscout.registry.sources import iter_records
 
     t0 = time.perf_counter()

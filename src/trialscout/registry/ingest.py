@@ -9,10 +9,12 @@ reports it unchanged).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 CHECKPOINT_PREFIX = "ingest:checkpoint:"
 MAX_KEPT_ERRORS = 1000
+GC_THRESHOLD = 50_000  # young-generation allocations between collections while ingesting
 
 
 @dataclass
@@ -84,6 +87,19 @@ def demo_paths() -> list[Path]:
     return found
 
 
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Parsing allocates millions of short-lived, acyclic objects beside a large long-lived
+    heap (the gazetteer, the vocabulary): at the default thresholds the cyclic collector's
+    passes cost ~15% of ingest CPU while finding almost nothing. Run it less often."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def _parse(raw: RawRecord) -> Trial:
     from trialscout.registry.readers import parse_record
 
@@ -127,17 +143,20 @@ def ingest_paths(
         if on_error is not None:
             on_error(message)
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not progress,
-        transient=False,
-    ) as bar:
+    with (
+        _fewer_gc_passes(),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not progress,
+            transient=False,
+        ) as bar,
+    ):
         for path in resolved:
             key = checkpoint_key(path)
             done_before = int(store.get_meta(key) or 0)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from trialscout.registry.errors import RecordError
 
@@ -44,6 +45,10 @@ class RawRecord:
     source: str
     format: RecordFormat
     payload: bytes
+    # The same bytes as a zlib stream, when the input already held them deflated (a zip
+    # member): the store keeps that instead of compressing the record again. Optional and
+    # outside equality, so `RawRecord(source, format, payload)` is unchanged.
+    zlib_payload: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def iter_records(paths: Sequence[str | Path] | str | Path) -> Iterator[RawRecord | RecordError]:
@@ -105,18 +110,58 @@ def _iter_zip(path: Path) -> Iterator[RawRecord | RecordError]:
             ),
             key=lambda info: info.filename,
         )
-        for info in members:
-            source = f"{path}:{info.filename}"
-            suffix = os.path.splitext(info.filename)[1].lower()
-            if suffix not in (".xml", ".json"):
-                yield RecordError(source, _NOT_RECORD)
-                continue
-            try:
-                data = archive.read(info)
-            except (zipfile.BadZipFile, OSError, zlib.error, EOFError, RuntimeError) as exc:
-                yield RecordError(source, f"cannot read archive member: {exc}")
-                continue
-            yield from _records_from_bytes(source, suffix, data)
+        with path.open("rb") as fh:
+            for info in members:
+                source = f"{path}:{info.filename}"
+                suffix = os.path.splitext(info.filename)[1].lower()
+                if suffix not in (".xml", ".json"):
+                    yield RecordError(source, _NOT_RECORD)
+                    continue
+                deflated: bytes | None = None
+                try:
+                    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 1:
+                        data, deflated = _read_deflated(fh, info)
+                    else:
+                        data = archive.read(info)
+                except (zipfile.BadZipFile, OSError, zlib.error, EOFError, RuntimeError) as exc:
+                    yield RecordError(source, f"cannot read archive member: {exc}")
+                    continue
+                for rec in _records_from_bytes(source, suffix, data):
+                    if deflated is not None and isinstance(rec, RawRecord) and rec.payload is data:
+                        rec = RawRecord(rec.source, rec.format, data, _zlib_stream(data, deflated))
+                    yield rec
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra length
+
+
+def _read_deflated(fh: BinaryIO, info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
+    """A deflated member's (content, raw deflate bytes), read past zipfile: the raw bytes let
+    the store skip a second compression. Checked against the archive's size and CRC."""
+    fh.seek(info.header_offset)
+    header = fh.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile("truncated local file header")
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad magic number for file header")
+    fh.seek(name_len + extra_len, os.SEEK_CUR)
+    raw = fh.read(info.compress_size)
+    if len(raw) != info.compress_size:
+        raise EOFError("truncated member data")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    data = inflater.decompress(raw)
+    if not inflater.eof or len(data) != info.file_size:
+        raise zipfile.BadZipFile("member data does not inflate to its recorded size")
+    if zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 for file {info.filename!r}")
+    return data, raw
+
+
+def _zlib_stream(data: bytes, deflated: bytes) -> bytes:
+    """Wrap raw deflate bytes as a zlib stream (RFC 1950: 2-byte header, Adler-32 trailer)
+    that `zlib.decompress` reads back as `data`."""
+    return b"\x78\x01" + deflated + struct.pack(">I", zlib.adler32(data))
 
 
 def _records_from_bytes(source: str, suffix: str, data: bytes) -> Iterator[RawRecord | RecordError]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,44 +84,68 @@ def index_doc(t: Trial) -> IndexDoc:
     )
 
 
-def _location_row(nct_id: str, loc: Location) -> dict[str, Any]:
-    """A site's row. Without a registry geoPoint, its city's GeoNames centroid (approximate),
-    marked geo_source='city'; the Trial JSON keeps only what the registry said."""
+_LOCATION_COLS = ("nct_id", "status", "country", "lat", "lon", "geo_source")
+_TRIAL_COLS = (
+    "nct_id",
+    "doc_id",
+    "title",
+    "overall_status",
+    "phases",
+    "study_type",
+    "min_age_years",
+    "max_age_years",
+    "sex",
+    "last_update",
+    "data",
+)
+_SOURCE_COLS = ("nct_id", "format", "source", "payload")
+_COUNTRY_COLS = ("nct_id", "country", "country_key")
+
+
+def _location_row(nct_id: str, loc: Location) -> tuple[Any, ...]:
+    """A site's row (`_LOCATION_COLS`). Without a registry geoPoint, its city's GeoNames
+    centroid (approximate), marked geo_source='city'; the Trial JSON keeps only what the
+    registry said."""
     lat = lon = None
     source = None
-    if loc.geo is not None:
-        lat, lon, source = loc.geo.lat, loc.geo.lon, "registry"
+    geo = loc.geo
+    if geo is not None:
+        lat, lon, source = geo.lat, geo.lon, "registry"
     elif loc.city and loc.country:
-        from trialscout.search.geocode import geocode_site
-
-        point = geocode_site(loc.city, loc.state, loc.country)
+        point = _geocode_site()(loc.city, loc.state, loc.country)
         if point is not None:
             (lat, lon), source = point, "city"
-    return {
-        "nct_id": nct_id,
-        "status": loc.status.value if loc.status else None,
-        "country": loc.country,
-        "lat": lat,
-        "lon": lon,
-        "geo_source": source,
-    }
+    status = loc.status
+    return (nct_id, status.value if status else None, loc.country, lat, lon, source)
 
 
-def _trial_row(t: Trial) -> dict[str, Any]:
+_GEOCODE: list[Callable[[str | None, str | None, str | None], tuple[float, float] | None]] = []
+
+
+def _geocode_site() -> Callable[[str | None, str | None, str | None], tuple[float, float] | None]:
+    """`search.geocode.geocode_site`, imported on first use (75k sites: one import, not 75k)."""
+    if not _GEOCODE:
+        from trialscout.search.geocode import geocode_site
+
+        _GEOCODE.append(geocode_site)
+    return _GEOCODE[0]
+
+
+def _trial_row(t: Trial) -> tuple[Any, ...]:
     el = t.eligibility
-    return {
-        "nct_id": t.nct_id,
-        "doc_id": doc_id(t.nct_id),
-        "title": t.title,
-        "overall_status": t.overall_status.value if t.overall_status else None,
-        "phases": "|" + "|".join(p.value for p in t.phases) + "|" if t.phases else "",
-        "study_type": t.study_type.value if t.study_type else None,
-        "min_age_years": el.minimum_age_years if el else None,
-        "max_age_years": el.maximum_age_years if el else None,
-        "sex": el.sex.value if el and el.sex else None,
-        "last_update": t.last_update,
-        "data": t.model_dump_json(exclude_defaults=True),
-    }
+    return (
+        t.nct_id,
+        doc_id(t.nct_id),
+        t.title,
+        t.overall_status.value if t.overall_status else None,
+        "|" + "|".join(p.value for p in t.phases) + "|" if t.phases else "",
+        t.study_type.value if t.study_type else None,
+        el.minimum_age_years if el else None,
+        el.maximum_age_years if el else None,
+        el.sex.value if el and el.sex else None,
+        t.last_update,
+        t.model_dump_json(exclude_defaults=True),
+    )
 
 
 class Store:
@@ -225,38 +249,33 @@ class Store:
         self.index.replace(conn, [doc_id(i) for i in ids], [])
 
     def _insert(self, conn: Connection, items: list[tuple[Trial, RawRecord]]) -> None:
-        trial_rows: list[dict[str, Any]] = []
-        source_rows: list[dict[str, Any]] = []
-        loc_rows: list[dict[str, Any]] = []
-        country_rows: list[dict[str, Any]] = []
+        trial_rows: list[tuple[Any, ...]] = []
+        source_rows: list[tuple[Any, ...]] = []
+        loc_rows: list[tuple[Any, ...]] = []
+        country_rows: list[tuple[str, str, str]] = []
         docs: list[IndexDoc] = []
         for t, raw in items:
+            nct_id = t.nct_id
             trial_rows.append(_trial_row(t))
-            source_rows.append(
-                {
-                    "nct_id": t.nct_id,
-                    "format": raw.format,
-                    "source": raw.source,
-                    "payload": zlib.compress(raw.payload, ZLIB_LEVEL),
-                }
-            )
+            # A record read from a zip is already deflated: keep those bytes as they are.
+            # (getattr: callers may pass any object with source, format and payload.)
+            payload = getattr(raw, "zlib_payload", None) or zlib.compress(raw.payload, ZLIB_LEVEL)
+            source_rows.append((nct_id, raw.format, raw.source, payload))
             names: dict[str, str] = {}
             for c in t.countries:
-                names.setdefault(c.strip().lower(), c.strip())
+                c = c.strip()
+                names.setdefault(c.lower(), c)
             for loc in t.locations:
-                loc_rows.append(_location_row(t.nct_id, loc))
+                loc_rows.append(_location_row(nct_id, loc))
                 if loc.country:
-                    names.setdefault(loc.country.strip().lower(), loc.country.strip())
-            country_rows.extend(
-                {"nct_id": t.nct_id, "country": name, "country_key": key}
-                for key, name in names.items()
-                if key
-            )
+                    c = loc.country.strip()
+                    names.setdefault(c.lower(), c)
+            country_rows.extend((nct_id, name, key) for key, name in names.items() if key)
             docs.append(index_doc(t))
-        _bulk_insert(conn, schema.trials, trial_rows)
-        _bulk_insert(conn, schema.sources, source_rows)
-        _bulk_insert(conn, schema.locations, loc_rows)
-        _bulk_insert(conn, schema.countries, country_rows)
+        _bulk_insert(conn, schema.trials, _TRIAL_COLS, trial_rows)
+        _bulk_insert(conn, schema.sources, _SOURCE_COLS, source_rows)
+        _bulk_insert(conn, schema.locations, _LOCATION_COLS, loc_rows)
+        _bulk_insert(conn, schema.countries, _COUNTRY_COLS, country_rows)
         self.index.replace(conn, [], docs)
 
     # -- reading ---------------------------------------------------------------------------
@@ -378,25 +397,33 @@ class Store:
         self.close()
 
 
-_INSERT_SQL: dict[tuple[str, str], tuple[str, list[str] | None]] = {}
+_INSERT_SQL: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[int] | None]] = {}
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """executemany with a statement compiled once per dialect: Core's per-row parameter
-    processing was a quarter of the store's ingest time. Columns need no type processing."""
+def _bulk_insert(
+    conn: Connection, table: Table, cols: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """executemany with a statement compiled once per dialect, rows as plain tuples in `cols`
+    order: Core's per-row parameter processing was a quarter of the store's ingest time.
+    Columns need no type processing."""
     if not rows:
         return
-    key = (table.name, conn.dialect.name)
+    key = (table.name, conn.dialect.name, cols)
     if key not in _INSERT_SQL:
-        cols = [c.name for c in table.columns if c.name in rows[0]]
         compiled = insert(table).values({c: None for c in cols}).compile(dialect=conn.dialect)
-        order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-        _INSERT_SQL[key] = (str(compiled), order)
-    sql, order = _INSERT_SQL[key]
-    if order is not None:
-        conn.exec_driver_sql(sql, [tuple(r[c] for c in order) for r in rows])
-    else:
+        if compiled.positional and compiled.positiontup:
+            positions = [cols.index(c) for c in compiled.positiontup]
+            in_order = positions == list(range(len(cols)))
+            _INSERT_SQL[key] = (str(compiled), None if in_order else positions)
+        else:
+            _INSERT_SQL[key] = (str(compiled), [])  # named parameters: pass dicts
+    sql, order = _INSERT_SQL[key]  # None: as given; []: by name; else: reordered
+    if order is None:
         conn.exec_driver_sql(sql, rows)
+    elif not order:
+        conn.exec_driver_sql(sql, [dict(zip(cols, r, strict=True)) for r in rows])
+    else:
+        conn.exec_driver_sql(sql, [tuple(r[i] for i in order) for r in rows])
 
 
 def _sqlite_setup(engine: Engine) -> None:
