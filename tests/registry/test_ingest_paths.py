@@ -119,7 +119,7 @@ def test_cli_errors(db_path: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["ingest", str(tmp_path / "missing.zip"), "--db", str(db_path)])
     assert res.exit_code == 2 and "missing.zip" in res.stderr
     res = runner.invoke(app, ["search", "x", "--near", "abc", "--db", str(db_path)])
-    assert res.exit_code == 2 and "--near must be 'LAT,LON'" in res.stderr
+    assert res.exit_code == 2 and "unknown place 'abc'" in res.stderr
     res = runner.invoke(
         app, ["search", "x", "--radius", "far", "--near", "1,2", "--db", str(db_path)]
     )

@@ -180,7 +180,9 @@ class Gazetteer:
             names, city_ids = self._alt_raw or ([], [])
             index: dict[str, list[int]] = {}
             for key, i in zip(_normalize_many(names), city_ids, strict=True):
-                if len(key) < 2 or not key.isascii():
+                # Alternate names of 3 letters or fewer are mostly airport and postal codes
+                # ("ABC" is Albacete's): too ambiguous to place a site or a user's query.
+                if len(key) <= 3 or not key.isascii():
                     continue
                 hits = index.get(key)
                 if hits is None:
