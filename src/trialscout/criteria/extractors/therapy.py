@@ -6,11 +6,12 @@ cycles, response, time window, major/ongoing."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from trialscout.criteria.atoms import PriorTherapyAtom
 from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
-from trialscout.criteria.vocab import vocab
+from trialscout.criteria.vocab import read_table, vocab
 
 _TARGETS = {
     "pd-1": "pd1_inhibitor",
@@ -68,7 +69,7 @@ _TARGET_LIST = re.compile(
 )
 _TRIAL = re.compile(
     r"(?:participat\w*|taken part|take part|took part|enrolled|enrol?lment|involvement|involved)\s+(?:in\s+)?(?:any\s+)?(?:other\s+|another\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:clinical\s+)?(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,2}?(?:drugs?|agents?|therap\w+|products?|devices?))?",
+    r"(?:[\w-]+\s+){0,2}?(?:(?<=other )|(?<=clinical )|(?<=investigational )|(?<=experimental )|(?<=interventional )|(?<=concurrent ))(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,2}?(?:drugs?|agents?|therap\w+|products?|devices?))?",
     re.I,
 )
 _PRIOR_CTX = re.compile(
@@ -134,6 +135,132 @@ _SETTING_MAP = {
 }
 
 
+_LINE_COUNT = re.compile(
+    r"(?P<q>more than|greater than|>|up to|no more than|not more than|at least|a minimum of|maximum of|failed|received|had)\s*(?P<n>"
+    + WNUM
+    + r")(?:\s*(?:or|to|-)\s*(?P<m>"
+    + WNUM
+    + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:[\w-]+\s+){0,4}?"
+    r"(?:regimens?|lines?|therap(?:y|ies)|treatments?)\b",
+    re.I,
+)
+# the study drug named as a time reference ("within 14 days of first dose of MLN8237")
+_REFERENCE = re.compile(
+    r"(?:\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*)$",
+    re.I,
+)
+_CONTAINING = re.compile(
+    r"\s*-?\s*(?:containing|based|including|combination)\s+(?:[\w-]+\s+){0,3}?$", re.I
+)
+
+
+def _line_from_count(m: re.Match[str]) -> int:
+    """'more than 1 prior regimen' = line 2, 'up to 2' = 3, 'at least 1' / 'failed 2 or 3' = 1 / 2."""
+    q = m.group("q").lower()
+    n = int(number(m.group("n")))
+    if q in (
+        "more than",
+        "greater than",
+        ">",
+        "up to",
+        "no more than",
+        "not more than",
+        "maximum of",
+    ):
+        return n + 1
+    return n
+
+
+def _specific_class(cls: str | None, suf: str, has_anti: bool) -> str | None:
+    """EGFR antibodies vs EGFR TKIs, VEGFR TKIs: the narrower gold classes."""
+    if cls == "egfr_inhibitor":
+        if "tki" in suf or "tyrosine" in suf:
+            return "egfr_tki"
+        if has_anti or "antibod" in suf or "mab" in suf:
+            return "anti_egfr"
+    if cls == "vegf_inhibitor" and ("tki" in suf or "tyrosine" in suf):
+        return "vegfr_tki"
+    return cls
+
+
+@lru_cache(maxsize=1)
+def _class_regimens() -> dict[str, str]:
+    """Regimens defined by a class ('platinum doublet' = platinum + chemotherapy)."""
+    v = vocab()
+    out: dict[str, str] = {}
+    for r in read_table("regimens.csv"):
+        drugs = [d for d in r["drugs"].split("|") if d]
+        classes = [d for d in drugs if d not in v.drug_classes and d != "chemotherapy"]
+        if classes:
+            out[r["regimen"]] = classes[0]
+    return out
+
+
+def _regimen_class(regimen: str) -> str | None:
+    return _class_regimens().get(regimen)
+
+
+def _drop_examples_and_references(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """Drop drugs named as examples of a class ('Taxan (Paclitaxel, Docetaxel)', 'e.g. X')
+    and the study drug used as a time reference ('first dose of X'); their regions come
+    back so the kept atoms can cover (explain) them."""
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[tuple[int, int]] = []
+    generic = [(a, b) for a, b, f in mentions if "drug" not in f and "regimen" not in f]
+    for a, b, f in mentions:
+        if _REFERENCE.search(t[max(0, a - 45) : a]):
+            dropped.append((a, b))
+            continue
+        if "drug" in f or ("drug_class" in f and "modality" not in f):
+            open_ = t.rfind("(", 0, a)
+            close = t.rfind(")", 0, a)
+            if open_ > close:
+                inner_lead = t[open_ + 1 : a]
+                after_class = any(
+                    y <= open_ and open_ - y <= 3 and (x, y) != (a, b) for x, y in generic
+                )
+                shut = t.find(")", a)
+                region = (open_, shut + 1 if shut >= 0 else b)
+                if re.match(r"\s*(?:e\.\s?g\.|eg\b|for example|such as|i\.e\.)", inner_lead, re.I):
+                    dropped.append(region)
+                    continue
+                if after_class and "drug" in f:
+                    dropped.append(region)
+                    continue
+            lead = t[max(0, a - 60) : a]
+            k = max(lead.rfind(";"), lead.rfind(". "))
+            em = re.search(r"(?:\be\.\s?g\.|\beg\b|\bfor example|\bsuch as)", lead[k + 1 :], re.I)
+            if em and any(y <= a for x, y in generic):
+                dropped.append((max(0, a - 60) + k + 1 + em.start(), b))
+                continue
+        out.append((a, b, f))
+    return out, dropped
+
+
+def _merge_containing(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """'Herceptin-containing chemotherapy', 'fludarabine-based regimen': one atom."""
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    skip: set[int] = set()
+    for i, (a, b, f) in enumerate(mentions):
+        if i in skip:
+            continue
+        if "drug" in f or "drug_class" in f:
+            for j, (a2, b2, f2) in enumerate(mentions):
+                if j == i or j in skip or a2 < b or set(f2) != {"modality"}:
+                    continue
+                if a2 - b <= 40 and _CONTAINING.fullmatch(t[b:a2] + ""):
+                    f = {**f, "modality": f2["modality"]}
+                    b = b2
+                    skip.add(j)
+                    break
+        out.append((a, b, f))
+    return out
+
+
 def _setting(s: str) -> str:
     s = s.lower()
     if ("recurrent" in s and "metastatic" in s) or s == "r/m":
@@ -180,6 +307,7 @@ def extract_therapy(ctx: Ctx) -> list[Found]:
             cls = _TARGETS.get(key) or _TARGETS.get(key.replace("-", ""))
             if cls and "agonist" in suf:
                 cls = cls.replace("_inhibitor", "_agonist")
+            cls = _specific_class(cls, suf, has_anti)
             if cls and {"drug_class": cls} not in alts:
                 alts.append({"drug_class": cls})
         if len(alts) == 1:
@@ -191,7 +319,11 @@ def extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((m.start(), m.end(), {"modality": "investigational"}))
     for pm in v.regimen.find(t):
         if free(pm.start, pm.end):
-            mentions.append((pm.start, pm.end, {"regimen": pm.id}))
+            rf: dict[str, Any] = {"regimen": pm.id}
+            cls = _regimen_class(pm.id)
+            if cls:
+                rf["drug_class"] = cls
+            mentions.append((pm.start, pm.end, rf))
     for pm in v.drug.find(t):
         if free(pm.start, pm.end):
             mentions.append((pm.start, pm.end, {"drug": pm.id}))
@@ -208,6 +340,8 @@ def extract_therapy(ctx: Ctx) -> list[Found]:
             ):
                 f["major"] = False
             mentions.append((pm.start, pm.end, f))
+    mentions, dropped = _drop_examples_and_references(t, mentions)
+    mentions = _merge_containing(t, mentions)
     if not mentions:
         return []
     if ctx.kind == "inclusion" and not _PRIOR_CTX.search(t):
@@ -215,13 +349,18 @@ def extract_therapy(ctx: Ctx) -> list[Found]:
     mentions.sort(key=lambda x: x[0])
     # criterion-wide qualifiers
     common: dict[str, Any] = {}
-    cover: list[tuple[int, int]] = []
+    cover: list[tuple[int, int]] = list(dropped)
     sm = _SETTING.search(t)
     if sm:
         common["setting"] = _setting(sm.group("s"))
         cover.append(sm.span())
     lm = _LINE.search(t)
-    if lm:
+    nm = _LINE_COUNT.search(t)
+    if nm:
+        common["line"] = _line_from_count(nm)
+        inside = [a for a, b, _ in mentions if nm.start() <= a < nm.end()]
+        cover.append((nm.start(), min(inside) if inside else nm.end()))
+    elif lm:
         n = lm.group("n").lower()
         common["line"] = _LINE_N.get(n) or int(n)
         cover.append(lm.span())
