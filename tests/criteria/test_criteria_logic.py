@@ -113,3 +113,52 @@ def test_pdq_not_specified_is_no_limit_with_the_kind_default() -> None:
 def test_vague_criterion_without_a_no_limit_phrase_stays_unparsed() -> None:
     _, ok = _one("History of disease", "Exclusion")
     assert not ok
+
+
+def test_qualifier_words_around_an_atom_are_not_leftover() -> None:
+    _, ok = _one("Symptomatic and/or unstable pre-existing brain metastases", "Exclusion")
+    assert ok
+    _, ok = _one("Fertile patients must use effective contraception")
+    assert ok
+    _, ok = _one("Documented metastatic disease on bone scan or computed tomography (CT) scan")
+    assert ok
+
+
+def test_qualifiers_alone_do_not_make_a_criterion_parsed() -> None:
+    # no atom at all: the words are all generic, yet nothing is read, so it stays unparsed
+    expr, ok = _one("Moderate or unstable lesions requiring scheduled administration")
+    assert not ok
+    assert expr.type == "unparsed"
+
+
+def test_content_next_to_an_atom_still_leaves_the_criterion_unparsed() -> None:
+    expr, ok = _one("Prior radiotherapy; tumour must be accessible for repeat biopsy", "Exclusion")
+    assert not ok
+    assert any(a.type == "unparsed" for a in iter_atoms(expr))
+
+
+def test_not_yet_recovered_is_unresolved_toxicity() -> None:
+    expr, ok = _one("Patients who have not yet recovered from prior surgery", "Exclusion")
+    conds = [a for a in iter_atoms(expr) if a.type == "condition"]
+    assert [c.condition for c in conds] == ["toxicity_unresolved"]  # type: ignore[attr-defined]
+    assert ok
+
+
+def test_lab_aliases_match_in_the_scorer() -> None:
+    gold = {
+        "type": "lab",
+        "analyte": "creatinine_clearance",
+        "comparator": ">=",
+        "value": 60,
+        "unit": "mL/min",
+    }
+    parsed = dict(gold, analyte="crcl")
+    assert atoms_match(gold, parsed)
+    assert not atoms_match(gold, dict(gold, analyte="creatinine"))
+    gold_alp = {
+        "type": "lab",
+        "analyte": "alkaline_phosphatase",
+        "comparator": "<=",
+        "uln_multiple": 2.5,
+    }
+    assert atoms_match(gold_alp, dict(gold_alp, analyte="alp"))

@@ -300,7 +300,9 @@ def atoms_match(gold: dict[str, Any], parsed: dict[str, Any]) -> bool:
             continue
         gv, pv = gold.get(f), parsed.get(f)
         if f in ("analyte",) and gv is not None and pv is not None:
-            if norm_analyte(str(gv)) != norm_analyte(str(pv)):
+            if norm_analyte(vocab_canonical("lab", str(gv))) != norm_analyte(
+                vocab_canonical("lab", str(pv))
+            ):
                 return False
             continue
         if not _field_equal(str(kind), f, gv, pv):
@@ -400,14 +402,24 @@ def _route(
     return best if best_j >= 0.5 else None
 
 
+def _inside_child(span: tuple[int, int] | None, children: list[tuple[int, int]]) -> bool:
+    return span is not None and any(a <= span[0] and span[1] <= b for a, b in children)
+
+
 def score_trial(gold: GoldTrial, parsed: ParsedCriteria) -> TrialScore:
     """Atom counts per type for one trial, plus criterion alignment agreement."""
     score = TrialScore(nct_id=gold.nct_id)
     crits = gold.criteria
     n = len(gold.source_text)
     routed: list[list[dict[str, Any]]] = [[] for _ in crits]
+    kids: dict[str, list[tuple[int, int]]] = {}
+    for pc in parsed.criteria:
+        if pc.parent is not None:
+            kids.setdefault(pc.parent, []).append(pc.span)
     for pc in parsed.criteria:
         for atom in iter_atoms(pc.expr):
+            if _inside_child(atom.span, kids.get(pc.id, [])):
+                continue  # a parent's tree embeds its sub-items: each is scored once, as itself
             span = atom.span if atom.span is not None else pc.span
             i = _route(span, atom.text or pc.text, crits, n)
             if i is None and atom.span is not None:
