@@ -722,13 +722,16 @@ def _content_words(
 ) -> list[tuple[int, int]]:
     starts, ends = _merge(regions)
     out: list[tuple[int, int]] = []
+    find = bisect.bisect_right  # inlined `_touches`: this loop runs for every word
     for m in _WORD.finditer(ctx.text, a, b):
-        if _touches(starts, ends, m.start(), m.end()):
+        sp = m.span()
+        i = find(starts, sp[1] - 1) - 1
+        if i >= 0 and ends[i] > sp[0]:
             continue
         w = m.group().lower().strip("'-")
         if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
             continue
-        out.append(m.span())
+        out.append(sp)
     return out
 
 

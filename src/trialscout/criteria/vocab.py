@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "criteria"
 
@@ -77,6 +79,74 @@ def _phrase_regex(phrase: str) -> str:
     return body
 
 
+_NONASCII = "\u0080-\U0010ffff"
+
+
+def _starts(phrases: list[str], fold: bool, depth: int = 4) -> re.Pattern[str] | None:
+    """Where a phrase of the list can start: a superset of its first `depth` units.
+
+    `PhraseMatcher` regexes begin with a lookbehind, which stops `re` from skipping ahead
+    by first character; this pattern has a plain character set first, so `re` jumps
+    straight to candidates and the full regex is tried only there. Letters match both
+    cases and any non-ASCII character (Unicode case folding), so no match is lost.
+    None when no safe start set exists (the full regex then scans everything).
+    """
+    root: dict[str, dict] = {}
+    for ph in phrases:
+        units = _units(ph.lower() if fold else ph)
+        if not units or not units[0] or not all(u.isascii() for u in units[:depth]):
+            return None
+        node = root
+        for u in units[:depth]:
+            node = node.setdefault(u, {})
+        node["\0"] = {}
+
+    def cls(c: str) -> str:
+        if not fold:
+            return re.escape(c)
+        return (
+            "[" + "".join(re.escape(x) for x in sorted({c, c.lower(), c.upper()})) + _NONASCII + "]"
+        )
+
+    def gen(node: dict) -> str:
+        alts = [
+            (r"[\s\-]*" if k == _SEP else cls(k)) + gen(child)
+            for k, child in node.items()
+            if k != "\0"
+        ]
+        if not alts or "\0" in node:
+            return ""  # a phrase may end here: the prefix so far is enough
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    first = sorted({x for k in root for x in ({k, k.lower(), k.upper()} if fold else {k})})
+    head = "[" + "".join(re.escape(c) for c in first) + (_NONASCII if fold else "") + "]"
+    rest = "|".join(f"(?<={cls(k)}){gen(child)}" for k, child in root.items())
+    return re.compile(f"{head}(?<![A-Za-z0-9][\\s\\S])(?:{rest})")
+
+
+def _scan(rx: re.Pattern[str], at: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """Same matches as `rx.finditer(text)`, trying `rx` only where `at` says one can start."""
+    if at is None:
+        yield from rx.finditer(text)
+        return
+    pos = 0
+    search = at.search
+    match = rx.match
+    while True:
+        c = search(text, pos)
+        if c is None:
+            return
+        p = c.start()
+        m = match(text, p)
+        if m is None or m.end() == p:
+            pos = p + 1
+            if m is not None:
+                yield m
+            continue
+        yield m
+        pos = m.end()
+
+
 @dataclass
 class PhraseMatch:
     id: str
@@ -113,6 +183,8 @@ class PhraseMatcher:
             if short_p
             else None
         )
+        self._long_at = _starts(long_p, fold=True) if long_p else None
+        self._short_at = _starts(short_p, fold=False) if short_p else None
 
     def lookup(self, text: str) -> str | None:
         k = _key(text)
@@ -126,10 +198,10 @@ class PhraseMatcher:
     def find(self, text: str) -> list[PhraseMatch]:
         found: list[PhraseMatch] = []
         taken: list[tuple[int, int]] = []
-        for rx in (self._long, self._short):
+        for rx, at in ((self._long, self._long_at), (self._short, self._short_at)):
             if rx is None:
                 continue
-            for m in rx.finditer(text):
+            for m in _scan(rx, at, text):
                 a, b = m.span()
                 if any(a < y and x < b for x, y in taken):
                     continue
@@ -140,6 +212,106 @@ class PhraseMatcher:
                 found.append(PhraseMatch(ident, a, b, m.group()))
         found.sort(key=lambda p: p.start)
         return found
+
+
+_REVIEW_REASONS = ("consent", "compliance", "investigator_judgment", "suitability", "other")
+
+
+def _sre_parser() -> Any:
+    import re._parser as parser  # the stdlib regex parser (private module, stable in 3.11)
+
+    return parser
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Lower-case strings of which every match of `pattern` (under re.I) contains one.
+
+    Derived from the regex itself, so a new table row is always covered by its own gate.
+    Exact only on ASCII text (Unicode case folding maps e.g. "\u017f" to "s"): callers
+    must skip the gate for non-ASCII text. None when no such literal set exists.
+    """
+    parser = _sre_parser()
+    c = parser  # constants are re-exported by the parser module
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT))
+
+    def best_of(cands: list[set[str]]) -> set[str] | None:
+        good = [x for x in cands if x and min(map(len, x)) > 0]
+        if not good:
+            return None
+        return max(good, key=lambda x: (min(map(len, x)), -len(x)))
+
+    def need(items: Any) -> set[str] | None:
+        cands: list[set[str]] = []
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av).lower())
+                continue
+            if run:
+                cands.append({"".join(run)})
+                run = []
+            sub: set[str] | None = None
+            if op is c.SUBPATTERN:
+                sub = need(av[-1])
+            elif op is getattr(c, "ATOMIC_GROUP", None):
+                sub = need(av)
+            elif op is c.BRANCH:
+                subs = [need(b) for b in av[1]]
+                sub = None if any(x is None for x in subs) else set().union(*subs)  # type: ignore[arg-type]
+            elif op in repeats and av[0] >= 1:
+                sub = need(av[2])
+            if sub is not None:
+                cands.append(sub)
+        if run:
+            cands.append({"".join(run)})
+        return best_of(cands)
+
+    found = need(parser.parse(pattern, re.I))
+    if not found:
+        return None
+    # a literal containing another one adds nothing to the gate
+    return tuple(sorted(x for x in found if not any(y != x and y in x for y in found)))
+
+
+def folded(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`rx` (compiled with re.I) as a case-sensitive regex for lower-cased ASCII text.
+
+    Case-insensitive matching in `re` is several times slower; on ASCII text,
+    `folded(rx).finditer(text.lower())` gives the same spans as `rx.finditer(text)`.
+    None when the pattern has upper-case letters or inline flags (no safe fold).
+    """
+    p = rx.pattern
+    if re.search(r"[A-Z]", re.sub(r"\\.", "", p)) or re.search(r"\(\?[aiLmsux-]", p):
+        return None
+    return re.compile(p, rx.flags & ~re.I)
+
+
+@dataclass(frozen=True)
+class ReviewCue:
+    """One review_cues.csv row: its reason, regex and the literal gate derived from it."""
+
+    reason: str
+    rx: re.Pattern[str]
+    gate: tuple[str, ...] | None
+    low_rx: re.Pattern[str] | None  # `folded(rx)`, for lower-cased ASCII text
+
+
+def _review_cues(rows: list[dict[str, str]]) -> list[ReviewCue]:
+    out: list[ReviewCue] = []
+    for i, r in enumerate(rows, 1):
+        reason = (r.get("reason") or "").strip()
+        if reason not in _REVIEW_REASONS:
+            raise ValueError(
+                f"review_cues.csv row {i}: field 'reason' is {reason!r}, "
+                f"expected one of {', '.join(_REVIEW_REASONS)}"
+            )
+        pattern = r.get("pattern") or ""
+        try:
+            rx = re.compile(pattern, re.I)
+        except re.error as e:
+            raise ValueError(f"review_cues.csv row {i}: field 'pattern' is not a regex: {e}") from e
+        out.append(ReviewCue(reason, rx, required_literals(pattern), folded(rx)))
+    return out
 
 
 def _split(v: str) -> list[str]:
@@ -216,9 +388,8 @@ class Vocab:
         )
         stats = read_table("disease_status.csv")
         self.status = PhraseMatcher([(s, r["status"]) for r in stats for s in _split(r["phrases"])])
-        self.review = [
-            (r["reason"], re.compile(r["pattern"], re.I)) for r in read_table("review_cues.csv")
-        ]
+        self.review_cues = _review_cues(read_table("review_cues.csv"))
+        self.review = [(c.reason, c.rx) for c in self.review_cues]
         sites = read_table("metastatic_sites.csv")
         self.site = PhraseMatcher([(s, r["site"]) for r in sites for s in _split(r["phrases"])])
         self.id_alias: dict[tuple[str, str], str] = {
