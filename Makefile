@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 DEMO_DB ?= var/demo.db
 
-.PHONY: venv run demo-cli test lint typecheck pytest bench bench-ingest bench-criteria eval-criteria eval-matching clean
+.PHONY: venv run demo-cli test lint typecheck pytest bench bench-ingest bench-criteria bench-batch eval-criteria eval-matching clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench-ingest: $(STAMP)
 
 bench-criteria: $(STAMP)
 	$(BIN)/python bench/bench_criteria.py --csv $(SHARED)/criteria/eligibility-texts.csv --out bench/results
+
+# Batch matching on Dask: patient-trial evaluations per second with 1 and 2 local workers
+# (demo records; see docs/deploy.md for a real cluster or PostgreSQL: add BATCH_ARGS).
+bench-batch: $(STAMP)
+	$(BIN)/python bench/bench_batch.py --workers 1 2 --copies 4 --out bench/results $(BATCH_ARGS)
 
 eval-criteria: $(STAMP)
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import typer
 
-from trialscout.cli.common import DbOption, console, err_console, resolve_db
+from trialscout.cli.common import DB_ENV, DbOption, console, err_console, resolve_db
 from trialscout.cli.main import app
 from trialscout.registry.api_client import (
     API_URL_ENV,
@@ -36,6 +37,12 @@ def _statuses(values: list[str]) -> tuple[OverallStatus, ...]:
             if status not in out:
                 out.append(status)
     return tuple(out)
+
+
+def _db_target(db: str | None) -> str:
+    """`--db`, else `$TRIALSCOUT_DB` verbatim (a database URL must not pass through pathlib)."""
+    env = os.environ.get(DB_ENV)
+    return db or env or resolve_db(None)
 
 
 def _date(value: str | None) -> date | None:
@@ -78,6 +85,18 @@ def sync(
         metavar="DATE",
         help="Only studies whose last update was posted on/after DATE.",
     ),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        metavar="DATE|last",
+        help="Incremental refresh: only studies updated on/after DATE, or since the last "
+        "completed sync ('last'); their criteria are re-parsed.",
+    ),
+    parse: bool | None = typer.Option(
+        None,
+        "--parse-criteria/--no-parse-criteria",
+        help="Parse the changed trials' criteria after the sync (default: on with --since).",
+    ),
     page_size: int = typer.Option(
         DEFAULT_PAGE_SIZE, "--page-size", min=1, max=MAX_PAGE_SIZE, help="Studies per request."
     ),
@@ -103,9 +122,17 @@ def sync(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from trialscout.registry.api_client import ApiClient, ApiError
-    from trialscout.registry.sync import PageReport, SyncQuery, run_sync
+    from trialscout.registry.sync import (
+        PageReport,
+        SyncQuery,
+        refresh_criteria,
+        run_sync,
+        since_date,
+    )
     from trialscout.store import Store
 
+    if since and updated_since:
+        raise typer.BadParameter("use --since or --updated-since, not both", param_hint="--since")
     query = SyncQuery(
         condition=condition or None,
         term=term or None,
@@ -114,6 +141,7 @@ def sync(
         updated_since=_date(updated_since),
         page_size=page_size,
     )
+    do_parse = parse if parse is not None else bool(since)
     progress = Progress(
         TextColumn("[bold]sync[/bold] page {task.fields[page]}"),
         BarColumn(),
@@ -146,7 +174,14 @@ def sync(
         client = ApiClient(base_url, rate_per_minute=rate, max_attempts=retries, on_retry=on_retry)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--base-url") from None
-    with Store.open(resolve_db(db)) as store, client:
+    with Store.open(_db_target(db)) as store, client:
+        if since:
+            try:
+                query = query.model_copy(update={"updated_since": since_date(store, since)})
+            except ValueError as exc:
+                err_console.print(f"--since: {escape(str(exc))}", highlight=False)
+                raise typer.Exit(2) from None
+            err_console.print(f"only studies updated since {query.updated_since}")
         try:
             with progress:
                 summary = run_sync(
@@ -169,6 +204,9 @@ def sync(
                 "Pages already stored are kept; run the same command again to resume."
             )
             raise typer.Exit(1) from None
+        parsed = 0
+        if do_parse and summary.changed:
+            parsed = refresh_criteria(store, summary.changed, on_error=on_error)
 
     if summary.resumed_at_page:
         console.print(f"resumed at page {summary.resumed_at_page}")
@@ -177,5 +215,7 @@ def sync(
         f"failed: {summary.failed}"
         + (f"  (registry total: {summary.total_count})" if summary.total_count is not None else "")
     )
+    if do_parse:
+        console.print(f"criteria parsed: {parsed} changed trial(s)")
     if not summary.complete:
         console.print(f"stopped after {summary.pages} page(s) (--max-pages); rerun to continue")

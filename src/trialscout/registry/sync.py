@@ -92,7 +92,8 @@ class PageReport(BaseModel):
 
 
 class SyncSummary(BaseModel):
-    """This run's counts. `complete` is False when stopped early (`max_pages`)."""
+    """This run's counts. `complete` is False when stopped early (`max_pages`); `changed`: the
+    NCT IDs this run inserted or replaced (their cached parsed criteria were dropped)."""
 
     pages: int = 0
     stored: int = 0
@@ -103,6 +104,7 @@ class SyncSummary(BaseModel):
     complete: bool = False
     resumed_at_page: int | None = None
     next_page_token: str | None = None
+    changed: list[str] = Field(default_factory=list)
 
 
 def _now() -> str:
@@ -243,6 +245,7 @@ def run_sync(
         stored = result.inserted + result.updated
         summary.pages += 1
         summary.stored += stored
+        summary.changed.extend(result.changed_ids)
         summary.unchanged += result.unchanged
         summary.failed += failed
         if on_page is not None:
@@ -271,3 +274,44 @@ def last_run(store: Store) -> dict[str, Any] | None:
         return None
     value = json.loads(raw)
     return value if isinstance(value, dict) else None
+
+
+def since_date(store: Store, value: str) -> date:
+    """`--since`: a date (YYYY-MM-DD), or `last` for the day the last completed sync started
+    (inclusive, so nothing updated while it ran is missed). Raises ValueError, saying why."""
+    text = value.strip()
+    if text.lower() == "last":
+        run = last_run(store)
+        started = str(run.get("started_at", "")) if run else ""
+        if not started:
+            raise ValueError(f"no completed sync is recorded in the store ({LAST_RUN_KEY})")
+        try:
+            return datetime.fromisoformat(started).date()
+        except ValueError:
+            raise ValueError(f"{LAST_RUN_KEY} has an unreadable started_at: {started!r}") from None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) nor 'last'") from None
+
+
+def refresh_criteria(
+    store: Store, nct_ids: list[str], *, on_error: Callable[[str], None] | None = None
+) -> int:
+    """Parse (and cache) the criteria of the trials a sync changed, so matching finds them
+    ready. Returns how many were parsed; a trial that fails is reported and skipped."""
+    from trialscout.criteria.cache import get_or_parse
+
+    done = 0
+    for nct_id in dict.fromkeys(nct_ids):
+        trial = store.get_trial(nct_id)
+        if trial is None:
+            continue
+        try:
+            get_or_parse(store, trial)
+        except Exception as exc:  # a parser bug in one trial must not stop the rest
+            if on_error is not None:
+                on_error(f"{nct_id}: criteria not parsed: {type(exc).__name__}: {exc}")
+            continue
+        done += 1
+    return done

@@ -1,10 +1,11 @@
-"""The store: one SQLite file by default (any SQLAlchemy URL later), versioned by alembic."""
+"""The store: one SQLite file by default, or PostgreSQL by URL; versioned by alembic."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from trialscout.registry.model import Location, Trial
 from trialscout.store import schema
@@ -42,6 +43,8 @@ class BatchResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    # NCT IDs written by this batch (inserted or replaced), in input order: what to re-parse.
+    changed_ids: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -158,10 +161,13 @@ class Store:
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def open(cls, db: str | Path) -> Store:
-        """`db`: a SQLite file path or a SQLAlchemy URL. Creates folders; migrates to HEAD."""
-        db = str(db)
+        """`db`: a SQLite file path or a SQLAlchemy URL (`postgresql+psycopg://user@host/db`).
+        Creates folders; migrates to HEAD."""
+        db = _repair_url(str(db))
         if "://" in db:
             url = make_url(db)
+            if url.drivername in ("postgresql", "postgres"):
+                url = url.set(drivername="postgresql+psycopg")  # the driver we ship
         else:
             path = Path(db).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,8 +183,8 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except OperationalError:
-            return None
+        except (OperationalError, ProgrammingError):
+            return None  # no alembic_version table yet
 
     def _migrate(self) -> None:
         if self._schema_version() == HEAD:
@@ -228,6 +234,7 @@ class Store:
                     chosen[nid] = (trial, raw)
             result.updated = len(replaced)
             result.inserted = len(chosen) - len(replaced)
+            result.changed_ids = list(chosen)
             if replaced:
                 self._delete(conn, sorted(replaced))
             if chosen:
@@ -395,6 +402,14 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# A URL that went through pathlib (`Path("postgresql://u@h/db")`) has lost one slash.
+_MANGLED_URL = re.compile(r"^(postgresql|postgres|mysql|mariadb)(\+\w+)?:/(?!/)")
+
+
+def _repair_url(db: str) -> str:
+    return _MANGLED_URL.sub(lambda m: m.group(0) + "/", db, count=1)
 
 
 _INSERT_SQL: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[int] | None]] = {}

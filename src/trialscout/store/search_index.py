@@ -1,8 +1,10 @@
 """The dialect-specific full-text index. SQLite: an FTS5 table beside `trials`, in the same file
 and the same transactions, so the index is never half-written relative to the store.
+PostgreSQL: a `trials_fts` table of tsvectors with GIN indexes (`search_index_pg`), also written
+in the store's transactions.
 
-Only this module writes FTS5 syntax. A PostgreSQL index (tsvector + GIN) would implement the
-same three operations: `create`, `replace`, `match`.
+Only this module writes FTS5 syntax. Both implement the same three operations: `create`,
+`replace`, `match`.
 """
 
 from __future__ import annotations
@@ -115,4 +117,8 @@ def to_fts5(query: TextQuery) -> str:
 def index_for(dialect: str) -> SearchIndex:
     if dialect == "sqlite":
         return SqliteFts5Index()
+    if dialect == "postgresql":
+        from trialscout.store.search_index_pg import PostgresTsvectorIndex
+
+        return PostgresTsvectorIndex()
     raise NotImplementedError(f"no full-text index for database dialect '{dialect}' yet")
