@@ -304,6 +304,17 @@ def test_prior_therapy_silence_and_negatives() -> None:
     assert ev(a, prof(negatives=["PD-1 inhibitor"])).value is False
 
 
+def test_a_narrow_negative_does_not_settle_a_broader_question() -> None:
+    # "No chemotherapy for recurrent disease" says nothing about curative chemotherapy.
+    a = PriorTherapyAtom(modality="chemotherapy")
+    narrow = prof(negatives=["chemotherapy for recurrent disease"])
+    assert ev(a, narrow).value is None
+    # A negative at least as broad as the question settles it; generic words don't narrow it.
+    assert ev(a, prof(negatives=["prior chemotherapy"])).value is False
+    hiv = InfectionAtom(pathogen="HIV")
+    assert ev(hiv, prof(negatives=["HIV infection"])).value is False
+
+
 def test_major_surgery_within_4_weeks() -> None:
     a = PriorTherapyAtom(modality="surgery", within_days=28, major=True)
     recent = {"kind": "surgery", "name": "neck dissection", "major": True, "date": "2026-05-15"}

@@ -32,12 +32,26 @@ def norm(s: str | None) -> str:
     return re.sub(r"[\s_\-/]+", " ", (s or "").lower()).strip()
 
 
+# Words that qualify a negative without narrowing it ("no HIV infection" = "no HIV").
+_GENERIC_NEGATIVE_WORDS = re.compile(
+    r"\b(?:history of|known|active|any|prior|previous|infection|disease|disorder)\b"
+)
+
+
 def negated(ctx: Ctx, terms: list[str]) -> str | None:
-    """The `negatives` entry that states one of `terms` is absent, if any."""
+    """The `negatives` entry that states one of `terms` is absent, if any.
+
+    A negative settles a term only when it is at least as broad as the term: "no HIV"
+    settles "HIV infection", but "no chemotherapy for recurrent disease" does not settle
+    "prior chemotherapy" (curative chemotherapy may still have been given).
+    """
     want = {norm(t) for t in terms if t}
     for n in ctx.profile.negatives:
         k = norm(n)
-        if k in want or any(w and (k == w or re.search(rf"\b{re.escape(w)}\b", k)) for w in want):
+        if k in want:
+            return n
+        core = " ".join(_GENERIC_NEGATIVE_WORDS.sub(" ", k).split())
+        if core and any(w and re.search(rf"\b{re.escape(core)}\b", w) for w in want):
             return n
     return None
 
