@@ -109,9 +109,12 @@ def run_dask(
     if chunk_size is None:
         nworkers = max(1, len(client.scheduler_info().get("workers", {})))
         chunk_size = max(1, math.ceil(len(tasks) / (nworkers * 4)))
-    [shared] = client.scatter([list(trials)], broadcast=True)
+    # The trials travel inside each task rather than as scattered data: a scattered value
+    # cannot be recomputed, so a worker that misses heartbeats under load would take it
+    # with it ("lost dependencies"). Tasks are few (about 4 per worker) and retried.
+    shared = list(trials)
     futures = [
-        client.submit(_match_chunk, chunk, shared, policy, pure=False)
+        client.submit(_match_chunk, chunk, shared, policy, pure=False, retries=2)
         for chunk in _chunks(tasks, chunk_size)
     ]
     out: list[PatientOutput] = []

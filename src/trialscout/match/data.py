@@ -11,11 +11,16 @@ from typing import Any
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "match"
 
 
-def read_csv(name: str) -> list[dict[str, str]]:
-    """Rows of a CSV under data/match, skipping the `#` source lines at its top."""
+@cache
+def read_csv(name: str) -> tuple[dict[str, str], ...]:
+    """Rows of a CSV under data/match, skipping the `#` source lines at its top.
+
+    Cached: evaluators call this per atom, and re-reading the tables was most of the
+    matching time in batch runs. Callers must not mutate the rows.
+    """
     with (DATA_DIR / name).open(encoding="utf-8") as fh:
         lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
-    return [dict(r) for r in csv.DictReader(lines)]
+    return tuple(dict(r) for r in csv.DictReader(lines))
 
 
 @cache
