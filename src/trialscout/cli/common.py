@@ -35,4 +35,7 @@ DbOption = typer.Option(
 
 
 def resolve_db(db: str | None) -> str:
-    return db if db else str(default_db_path())
+    """`--db`, else `$TRIALSCOUT_DB` as given (a URL must not pass through Path), else default."""
+    if db:
+        return db
+    return os.environ.get(DB_ENV) or str(default_db_path())
