@@ -18,7 +18,7 @@ def test_env_url_is_not_mangled(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_db(None) == url
 
 
-def test_default_under_xdg_data_home(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_default_under_xdg_data_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TRIALSCOUT_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", "/srv/data")
     assert resolve_db(None) == "/srv/data/trialscout/trialscout.db"
