@@ -181,6 +181,12 @@ class TimeRelationAtom(_Node):
 
 
 class BiomarkerAtom(_Node):
+    """A tumour marker or genomic requirement (docs/biomarkers.md).
+
+    `alteration` may be a wildcard ("V600*"); `variant_class` names a group of variants
+    ("sensitizing"); `result` "wild-type" needs a stated negative result for the gene.
+    """
+
     type: Literal["biomarker"] = "biomarker"
     marker: str
     gene: str | None = None
@@ -189,6 +195,10 @@ class BiomarkerAtom(_Node):
     comparator: Comparator | None = None
     value: float | None = None
     result: str | None = None
+    kind: Literal["mutation", "fusion", "amplification", "deletion", "expression"] | None = None
+    variant_class: str | None = None
+    assay: str | None = None
+    unit: str | None = None
 
 
 class ReviewAtom(_Node):

@@ -33,6 +33,7 @@ FIELDS = (
     "cancer type",
     "stage",
     "metastatic disease",
+    "biomarkers",
     "performance status",
     "prior therapy required",
     "prior therapy forbidden",
@@ -100,6 +101,8 @@ def _field_of(c: Criterion) -> list[str]:
         out.append("stage")
     if kinds & {"disease_status", "metastasis", "measurable_disease"}:
         out.append("metastatic disease")
+    if "biomarker" in kinds:
+        out.append("biomarkers")
     if "performance" in kinds:
         out.append("performance status")
     if "prior_therapy" in kinds and "lab" not in kinds:

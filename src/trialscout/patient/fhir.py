@@ -11,8 +11,10 @@ lands in the profile records its resource in `profile.sources`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -530,6 +532,7 @@ def _observation(
         if isinstance(q, dict) and q.get("value") is not None:
             item["value"] = q["value"]
             item["unit"] = q.get("unit") or q.get("code")
+        item.update(_marker_details(res, item["name"]))
         b.add("biomarkers", Biomarker, item, ref)
         if not (lab_name and marker in vocab.tumor_markers()):
             return
@@ -567,7 +570,64 @@ def _variant(b: _Builder, ref: str, res: dict[str, Any], when: dt.date | None) -
     if "gene" not in item:
         b.warn(ref, "genetic variant without a gene component (left unknown)", field="component")
         return
+    kind = _variant_kind(res, str(item["gene"]))
+    if kind:
+        item["kind"] = kind
     b.add("biomarkers", Biomarker, item, ref)
+
+
+@lru_cache(maxsize=1)
+def _bio_codes() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent.parent / "data" / "biomarkers" / "fhir.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _words_in(text: str, table: dict[str, str]) -> str | None:
+    low = text.lower()
+    for w in sorted(table, key=len, reverse=True):
+        if re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", low):
+            return table[w]
+    return None
+
+
+def _variant_kind(res: dict[str, Any], gene: str) -> str | None:
+    """Variant kind from a DNA-change-type / structural-variant component, or a fusion
+    gene pair ("EML4-ALK"); a plain variant stays a mutation (mCODE's default)."""
+    codes = _bio_codes()
+    for comp in res.get("component", []) or []:
+        if any(str(c.get("code")) in codes["kind_components"] for c in _codings(comp.get("code"))):
+            cv = comp.get("valueCodeableConcept")
+            text = " ".join(filter(None, [_display(cv), comp.get("valueString")]))
+            k = _words_in(text, codes["kind_words"])
+            if k:
+                return k
+    if re.fullmatch(r"[A-Z0-9]+-[A-Z0-9]+", gene) or "fusion" in str(_display(res.get("code"))):
+        return "fusion"
+    return "mutation"
+
+
+def _marker_details(res: dict[str, Any], name: str) -> dict[str, Any]:
+    """PD-L1 score type (TPS / CPS / IC) and assay clone from the code text and method."""
+    codes = _bio_codes()
+    out: dict[str, Any] = {}
+    text = " ".join(filter(None, [_display(res.get("code")), (res.get("code") or {}).get("text")]))
+    score = _words_in(text, codes["score_words"])
+    unit = ""
+    q = res.get("valueQuantity")
+    if isinstance(q, dict):
+        unit = str(q.get("unit") or q.get("code") or "")
+    if score and name == "PD-L1" and score in ("CPS", "TPS", "IC"):
+        out["score"] = score
+    elif score in ("IHC",) and name == "HER2":
+        out["score"] = "IHC"
+    elif score == "ISH":
+        out["assay"] = "ISH"
+    method = " ".join(filter(None, [_display(res.get("method")), text, unit]))
+    clone = next((a for a in codes["assays"] if a.lower() in method.lower()), None)
+    if clone:
+        out["assay"] = clone
+    return out
 
 
 def _lab(b: _Builder, ref: str, res: dict[str, Any], name: str, when: dt.date | None) -> None:

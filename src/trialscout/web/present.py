@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from trialscout.criteria.atoms import (
     AgeAtom,
+    BiomarkerAtom,
     DiagnosisAtom,
     DiseaseStatusAtom,
     Expr,
@@ -27,6 +28,7 @@ FIELD_LABELS = {
     "cancer type": "Cancer type",
     "stage": "Disease stage",
     "metastatic disease": "Metastatic / recurrent disease",
+    "biomarkers": "Biomarkers",
     "performance status": "Performance status",
     "prior therapy required": "Prior therapy required",
     "prior therapy forbidden": "Prior therapy not allowed",
@@ -88,6 +90,10 @@ def plain(e: Expr) -> str:
         return f"{name} {e.comparator} {_num(e.value)} {e.unit or ''}".strip()
     if isinstance(e, PriorTherapyAtom):
         return therapy_words(e)
+    if isinstance(e, BiomarkerAtom):
+        from trialscout.match.evaluators.biomarkers import words as biomarker_words
+
+        return biomarker_words(e)
     if isinstance(e, DiagnosisAtom):
         bits = [(e.cancer or "cancer").replace("_", " ")]
         if e.histologies:

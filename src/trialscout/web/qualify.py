@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from trialscout.criteria.atoms import DiagnosisAtom, LabAtom, ParsedCriteria, iter_atoms
 from trialscout.match import match_trial
+from trialscout.match.evaluators.biomarkers import fact_parts, profile_entry
 from trialscout.match.result import TrialMatch
 from trialscout.patient.errors import ProfileError, from_validation
 from trialscout.patient.profile import PatientProfile
@@ -353,6 +354,12 @@ def _field_for(
         ]
     if head == "biomarker" and rest:
         what = _label_from(question, r"^What is the (.+) result\?$") or rest
+        _, _, score = fact_parts(fact)
+        if score == "IHC":  # HER2 IHC is read as 0 / 1+ / 2+ / 3+
+            opts = [("", "Don't know"), ("0", "0"), ("1+", "1+"), ("2+", "2+"), ("3+", "3+")]
+            return [QField(name=_safe(fact), fact=fact, kind="select", label=what, options=opts)]
+        if score:  # a threshold: ask the value in that score type (scores do not convert)
+            return [QField(name=_safe(fact), fact=fact, kind="number", label=what, min=0)]
         return [
             QField(
                 name=_safe(fact), fact=fact, kind="select", label=f"{what} result", options=POS_NEG
@@ -498,7 +505,13 @@ def profile_from_form(
             else:
                 negatives.append(what)
         elif head == "biomarker":
-            biomarkers.append({"name": f.label.removesuffix(" result"), "result": v})
+            answer: str | float = v
+            if f.kind == "number":
+                n = _num(form, f.name, f.label, problems)
+                if n is None:
+                    continue
+                answer = n
+            biomarkers.append(profile_entry(f.fact, answer))
     # "No chemotherapy for recurrent disease" must not read as "no chemotherapy" when the
     # same form says chemotherapy was given.
     negatives = [

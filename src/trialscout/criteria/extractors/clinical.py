@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 from trialscout.criteria.atoms import (
-    BiomarkerAtom,
     ConditionAtom,
     Expr,
     IfNode,
@@ -28,7 +27,7 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import vocab
+from trialscout.criteria.vocab import folded, vocab
 
 # ------------------------------------------------------------------ infections
 
@@ -546,142 +545,20 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
 
 
 # ------------------------------------------------------------------ biomarkers
+# moved to extractors/biomarkers.py (data/biomarkers tables); re-exported here.
 
-_GENES = (
-    r"egfr|alk|ros-?1|kras|nras|hras|braf|her-?2|erbb2|her2/neu|met|ret|ntrk\s*[123]?|ntrk|brca\s*[12]?|brca|pik3ca|idh\s*[12]?|"
-    r"flt-?3|npm1|tp53|fgfr\s*[1-4]?|esr1|akt1?|pten|kit|pdgfra|stk11|keap1|cdkn2a|atm|palb2|hrd|msi|dmmr|pmmr|mmr|tmb|"
-    r"estrogen receptor|progesterone receptor|hormone receptor|\ber\b|\bpr\b|\bhr\b|hpv|p16|ebv|eber|cd20|cd19|cd30|cd33|cd38|bcma|psma|"
-    r"claudin\s*18\.?2|cldn18\.2|trop-?2|dll3|nectin-?4|folr1|folate receptor alpha|c-?met|bcr-?abl|jak2|calr|mpl|"
-    r"philadelphia chromosome|hla-a\*?02(?::01)?|hla-a2|ki-?67|ar\b|androgen receptor|mgmt|1p/19q"
+from trialscout.criteria.extractors.biomarkers import (  # noqa: E402
+    extract_biomarkers as extract_biomarkers,
 )
-_ALT = (
-    r"(?:gene\s*)?(?:activating\s*|sensitizing\s*|driver\s*)?(?P<alt>mutations?|mutant|mutated|fusions?|rearrange\w*|translocations?|amplifi\w*|overexpress\w*|"
-    r"expression|deletions?|insertions?|alterations?|altered|positive|positivity|negative|\+|-(?=\s|$|,|\))|wild[\s-]*type|\bwt\b|status|high|low|deficient|proficient|stable|"
-    r"exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)?|[a-z]\d{2,4}[a-z]|methylat\w*|unmethylat\w*|co-?deletion|\d\+)"
-)
-_BIO = re.compile(
-    r"(?<![A-Za-z])(?P<gene>"
-    + _GENES
-    + r")(?![A-Za-z])\s*(?:[\s-]*)"
-    + _ALT
-    + r"|(?P<alt2>positive|negative|mutations?|fusions?|amplifi\w*)\s*(?:for\s*)?(?P<gene2>"
-    + _GENES
-    + r")(?![A-Za-z])",
-    re.I,
-)
-_PDL1 = re.compile(
-    r"pd-?l1\s*(?:expression\s*|status\s*|positive\s*|staining\s*)?(?:\(?(?P<score>combined positive score|tumou?r proportion score|cps|tps|tc|ic|tumou?r cells?|immune cells?)\)?\s*)?"
-    r"(?:expression\s*)?(?:score\s*)?(?:\(?(?:cps|tps)\)?\s*)?(?:of\s*|is\s*|level\s*)?(?:(?P<cmp>"
-    + CMP
-    + r")\s*(?P<v>"
-    + NUM
-    + r")\s*%?"
-    r"|(?P<res>positive|negative|high|low|expression|\+|-(?=\s|$)))",
-    re.I,
-)
-
-
-def extract_biomarkers(ctx: Ctx) -> list[Found]:
-    t = ctx.text
-    out: list[Found] = []
-    for m in _PDL1.finditer(t):
-        score = m.group("score")
-        sc = None
-        if score:
-            s = score.lower()
-            sc = (
-                "CPS"
-                if s.startswith(("c", "combined"))
-                else "TPS"
-                if s.startswith(
-                    ("tps", "tumor prop", "tumour prop", "tumor cell", "tumour cell", "tc")
-                )
-                else "IC"
-            )
-        atom = ctx.mk(
-            BiomarkerAtom,
-            m.start(),
-            m.end(),
-            marker="PD-L1",
-            score=sc,
-            comparator=comparator(m.group("cmp")) if m.group("cmp") else None,
-            value=number(m.group("v")) if m.group("v") else None,
-            result=(m.group("res") or "").replace("+", "positive").replace("-", "negative") or None,
-        )
-        out.append(Found(atom, m.start(), m.end(), priority=8))
-    for m in _BIO.finditer(t):
-        if any(f.start <= m.start() < f.end for f in out):
-            continue
-        gene = (m.group("gene") or m.group("gene2") or "").upper().replace(" ", "")
-        raw_gene = m.group("gene") or m.group("gene2") or ""
-        if raw_gene.isupper() is False and gene in ("ER", "PR", "HR", "AR"):
-            continue
-        if gene == "EGFR" and raw_gene == "eGFR":
-            continue
-        alt = (m.group("alt") or m.group("alt2") or "").lower()
-        result = None
-        alteration = None
-        if alt in ("positive", "positivity", "+") or re.fullmatch(r"\d\+", alt):
-            result = "positive"
-            if re.fullmatch(r"\d\+", alt):
-                alteration = alt
-        elif alt in ("negative", "-"):
-            result = "negative"
-        elif re.match(r"wild|wt", alt):
-            result = "wild-type"
-        elif alt in ("high", "low", "deficient", "proficient", "stable"):
-            result = alt
-        else:
-            alteration = alt
-        if gene in ("HER2", "HER-2", "ERBB2", "HER2/NEU"):
-            gene = "HER2"
-        name = {
-            "ESTROGENRECEPTOR": "ER",
-            "PROGESTERONERECEPTOR": "PR",
-            "HORMONERECEPTOR": "hormone_receptor",
-            "HR": "hormone_receptor",
-        }.get(gene, gene)
-        is_gene = name not in (
-            "ER",
-            "PR",
-            "hormone_receptor",
-            "MSI",
-            "DMMR",
-            "PMMR",
-            "MMR",
-            "TMB",
-            "HPV",
-            "P16",
-            "EBV",
-            "EBER",
-        )
-        atom = ctx.mk(
-            BiomarkerAtom,
-            m.start(),
-            m.end(),
-            marker=name,
-            gene=("ERBB2" if name == "HER2" else name) if is_gene else None,
-            alteration=alteration,
-            result=result,
-        )
-        out.append(Found(atom, m.start(), m.end(), priority=7))
-    return out
-
 
 # ------------------------------------------------------------------ review
 
-_REVIEW_PRE = {
-    "consent": re.compile(r"consent|icf|assent|representative"),
-    "compliance": re.compile(
-        r"compl|willing|able |adher|cooperat|follow|geograph|proximity|transport|reside|available|understand|commitment|logistic"
-    ),
-    "investigator_judgment": re.compile(
-        r"investigat|opinion|judg|discretion|deem|consider|believe|think|feel|would|may |could|might|unsuitable|appropriate|physician|doctor|researcher|clinician|\bpi\b"
-    ),
-    "suitability": re.compile(
-        r"suitab|fit |candidate|eligible|amenable|appropriate|refus|contraindicat|tolerat|medically fit"
-    ),
-}
+_CLAUSE_STOP = re.compile(r";|\.(?:\s|$)|\s(?:or|and)\s(?=[a-z]+ (?:disease|history|known))")
+_ANY_OTHER = re.compile(
+    r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
+    re.I,
+)
+_CLAUSE_REASONS = ("suitability", "investigator_judgment", "compliance", "consent")
 _SUIT_STOP = re.compile(
     r",?\s+(?:or|and)\s+(?=(?:[\w-]+\s+){0,3}?(?:disease|history|known|active|severe|uncontrolled|any|other|patients?|subjects?)\b)|\(|,\s+(?=[a-z]+\s+(?:is|are|was|were|has|have)\b)",
     re.I,
@@ -698,22 +575,26 @@ _PROC = re.compile(
     r"(?:must|should|will|can|may) be (?:excluded|ruled out|confirmed|assessed|documented|evaluated|verified|determined|performed|obtained|measured|calculated)\b[^;.]*",
     re.I,
 )
+_ADEQ_LOW = folded(_ADEQ)
+_PROC_LOW = folded(_PROC)
 
 
 def extract_review(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     low = ctx.low
-    for reason, rx in vocab().review:
-        if not _REVIEW_PRE[reason].search(low):
+    # literal gates and case-folded regexes are exact only without Unicode case folding
+    ascii_ = low.isascii()
+    for cue in vocab().review_cues:
+        if ascii_ and cue.gate is not None and not any(g in low for g in cue.gate):
             continue
-        for m in rx.finditer(t):
+        reason = cue.reason
+        hits = cue.low_rx.finditer(low) if ascii_ and cue.low_rx else cue.rx.finditer(t)
+        for m in hits:
             a, b = m.span()
             # the judged object runs to the end of the clause
-            if reason in ("suitability", "investigator_judgment", "compliance", "consent"):
-                stop = re.compile(
-                    r";|\.(?:\s|$)|\s(?:or|and)\s(?=[a-z]+ (?:disease|history|known))"
-                ).search(t, b)
+            if reason in _CLAUSE_REASONS:
+                stop = _CLAUSE_STOP.search(t, b)
                 end = stop.start() if stop else len(t)
                 if reason == "suitability":
                     sub = _SUIT_STOP.search(t, b, end)
@@ -724,18 +605,14 @@ def extract_review(ctx: Ctx) -> list[Found]:
             start = a
             if reason == "investigator_judgment":
                 anym = None
-                for am in re.finditer(
-                    r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
-                    t[max(0, a - 90) : a],
-                    re.I,
-                ):
+                for am in _ANY_OTHER.finditer(t[max(0, a - 90) : a]):
                     anym = am
                 start = max(0, a - 90) + anym.start() if anym else a
             atom = ctx.mk(ReviewAtom, a, b, reason=reason)
             pr = 9 if reason == "investigator_judgment" else 6 if reason == "suitability" else 4
             out.append(Found(atom, a, b, priority=pr, cover=[(start, end)]))
     for m in (
-        _ADEQ.finditer(t)
+        (_ADEQ_LOW.finditer(low) if ascii_ and _ADEQ_LOW else _ADEQ.finditer(t))
         if ("adequate" in low or "therapeutic range" in low or "normal organ" in low)
         else ()
     ):
@@ -745,7 +622,11 @@ def extract_review(ctx: Ctx) -> list[Found]:
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
         out.append(Found(atom, m.start(), m.end(), priority=3))
     # procedural notes ("must be excluded by chest X-ray") are for the investigator
-    for m in _PROC.finditer(t) if " be " in low else ():
+    for m in (
+        (_PROC_LOW.finditer(low) if ascii_ and _PROC_LOW else _PROC.finditer(t))
+        if " be " in low
+        else ()
+    ):
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
         out.append(Found(atom, m.start(), m.end(), priority=3))
     return out

@@ -15,6 +15,7 @@ _REGISTRY: dict[str, Callable[[Any, Ctx], Outcome]] = {}
 def _load() -> dict[str, Callable[[Any, Ctx], Outcome]]:
     if not _REGISTRY:
         from trialscout.match.evaluators import (
+            biomarkers,
             conditions,
             demographics,
             disease,
@@ -36,6 +37,7 @@ def _load() -> dict[str, Callable[[Any, Ctx], Outcome]]:
             performance,
             stage,
             therapy,
+            biomarkers,  # after disease: replaces its basic "biomarker" evaluator
         ):
             _REGISTRY.update(mod.EVALUATORS)
     return _REGISTRY
