@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 from trialscout.criteria.atoms import AgeAtom, LifeExpectancyAtom, PerformanceAtom, SexAtom
-from trialscout.criteria.extractors.base import CMP, NUM, WNUM, Ctx, Found, comparator, number
+from trialscout.criteria.extractors.base import NUM, WNUM, Ctx, Found, number
+from trialscout.criteria.extractors.labs import XCMP as CMP
+from trialscout.criteria.extractors.labs import cmp_of as comparator
 
 _YRS = r"(?:years?|yrs?|y/?o|y)(?:\s*(?:old|of age))?"
 _AGE_RANGE = re.compile(
@@ -27,13 +29,20 @@ _AGE_POST = re.compile(
     r"(?P<w>older|above|over|more|greater|elder|younger|less|under|below)",
     re.I,
 )
+_AGE_BARE = re.compile(
+    r"\W*(?:age\W*)?" + CMP + r"\s*\d{1,3}\s*(?:years?|yrs?)(?:\s*old)?\W*", re.I
+)
 _AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years? old|years of age|\byrs\b|\badults?\b", re.I)
 
 
 def extract_age(ctx: Ctx) -> list[Found]:
     t = ctx.text
-    if not _AGE_CONTEXT.search(t) and not re.search(
-        r"\d\s*years?\s*(?:or|and)\s*(?:older|above|younger)", t, re.I
+    # a criterion that is only an age limit: "More than 18 years"
+    bare = _AGE_BARE.fullmatch(t) is not None
+    if (
+        not bare
+        and not _AGE_CONTEXT.search(t)
+        and not re.search(r"\d\s*years?\s*(?:or|and)\s*(?:older|above|younger)", t, re.I)
     ):
         return []
     lo: float | None = None
@@ -59,7 +68,11 @@ def extract_age(ctx: Ctx) -> list[Found]:
             continue
         cmp_s = m.group("cmp") or m.group("cmp2")
         v = float(m.group("v") or m.group("v2"))
-        if m.group("cmp2") and not _AGE_CONTEXT.search(t[max(0, m.start() - 40) : m.end() + 15]):
+        if (
+            m.group("cmp2")
+            and not bare
+            and not _AGE_CONTEXT.search(t[max(0, m.start() - 40) : m.end() + 15])
+        ):
             continue
         if cmp_s.lower().strip() in ("within",) or v > 120:
             continue
@@ -175,7 +188,7 @@ _SCALE = (
 _PERF = re.compile(
     _SCALE + r"(?P<fill>[^\d<>=;]{0,45}?)"
     r"(?:(?P<cmp>" + CMP + r")\s*)?(?P<a>\d{1,3})\s*%?"
-    r"(?:\s*(?:-|to|~|or|,|and|/)\s*(?P<b>\d{1,3})\s*%?(?:\s*(?:,|or|and)\s*(?P<c>\d{1,3}))?)?"
+    r"(?:\s*(?:-|to|~|or|,|and|/)\s*(?P<b>\d{1,3})\s*%?(?:\s*,?\s*(?:,|or|and)\s*(?P<c>\d{1,3}))?)?"
     r"(?:\s*(?:or|and)\s*(?P<post>less|lower|better|higher|greater|more|above|below|under))?",
     re.I,
 )
@@ -184,6 +197,17 @@ _PERF_REV = re.compile(
     + CMP
     + r")?\s*(?P<a>\d)(?:\s*(?:-|to|or|,)\s*(?P<b>\d))?(?:\s*(?:,|or)\s*(?P<c>\d))?\s*(?:on|by|according to|per)\s*(?:the\s*)?"
     + _SCALE,
+    re.I,
+)
+
+
+# no scale named: "PS > 1", "performance status of 0,1 or 2" (ECOG/WHO by convention)
+_PERF_BARE = re.compile(
+    r"(?P<scale>performance status|\bps\b)(?P<fill>[^\d<>=;]{0,20}?)(?:(?P<cmp>"
+    + CMP
+    + r")\s*)?(?P<a>[0-5])(?![\d%])"
+    r"(?:\s*(?:-|to|~|or|,|and|/)\s*(?P<b>[0-5])(?:\s*,?\s*(?:,|or|and)\s*(?P<c>[0-5]))?)?(?![\d%])"
+    r"(?:\s*(?:or|and)\s*(?P<post>less|lower|better|higher|greater|more|above|below|under))?",
     re.I,
 )
 
@@ -202,9 +226,12 @@ def _scale(s: str) -> str:
 def extract_performance(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
-    for rx in (_PERF, _PERF_REV):
+    named = bool(re.search(_SCALE, t, re.I))
+    for rx in (_PERF, _PERF_REV, _PERF_BARE):
+        if rx is _PERF_BARE and (named or out):
+            continue
         for m in rx.finditer(t):
-            scale = _scale(m.group("scale"))
+            scale = "ECOG" if rx is _PERF_BARE else _scale(m.group("scale"))
             if scale == "WHO" and not re.search(
                 r"performance|\bps\b", t[m.start() : m.end() + 5], re.I
             ):

@@ -29,10 +29,21 @@ _WHO = re.compile(
 _ROM = {"1": "I", "2": "II", "3": "III", "i": "I", "ii": "II", "iii": "III"}
 
 
+# a cancer named as another's context, not as the criterion's diagnosis: "malignancy
+# other than breast cancer", "prior therapy for renal cell carcinoma", "CNS involvement with CLL"
+_NOT_DX_BEFORE = re.compile(
+    r"(?:(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from)\s+(?:(?:a|an|the|primary|prior|previous|their|[\w-]+)\s+){0,2}"
+    r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?|involvement)\s+(?:\w+\s+){0,2}?(?:for|of|with)\s+(?:(?:the|their|this|advanced|metastatic|recurrent|primary|locally|[\w-]+)\s+){0,2})$",
+    re.I,
+)
+
+
 def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
-    cancers = v.cancer.find(t)
+    cancers = [
+        c for c in v.cancer.find(t) if not _NOT_DX_BEFORE.search(t[max(0, c.start - 60) : c.start])
+    ]
     hists = v.histology.find(t)
     conf = _CONFIRM.search(t)
     who = _WHO.search(t)
@@ -63,16 +74,7 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             confirmation = "any"
     histologies = []
     who_types: list[str] = []
-    hist_ids = [
-        h.id
-        for h in hists
-        if not any(
-            c.start <= h.start < c.end
-            and h.id == "squamous_cell_carcinoma"
-            and "squamous" in c.text.lower()
-            for c in cancers
-        )
-    ]
+    hist_ids = [h.id for h in hists]
     for h in hist_ids:
         if h not in histologies:
             histologies.append(h)
@@ -155,7 +157,7 @@ _STAGE_TOKEN = r"(?:iv|i{1,3}|[0-4])[a-c]?\d?"
 _STAGE = re.compile(
     r"\bstages?\s*(?P<list>"
     + _STAGE_TOKEN
-    + r"(?:\s*(?:-|to|through|or|and|/|,|~)\s*(?:stage\s*)?"
+    + r"(?:\s*(?:,\s*)?(?:-|to|through|or|and|/|,|~)\s*(?:stage\s*)?"
     + _STAGE_TOKEN
     + r"){0,4})(?![A-Za-z0-9])"
     r"(?:\s*(?:disease|cancer|carcinoma|npc|nasopharyngeal carcinoma))?",
@@ -171,6 +173,21 @@ _EDITION = re.compile(
     r"|(?P<e2>7th|8th|9th|seventh|eighth|ninth)\s*(?:edition|ed\.?|version)?\s*(?:of\s*(?:the\s*)?)?(?:ajcc|uicc)",
     re.I,
 )
+
+
+# SCLC (VA Lung Study Group): "limited or extensive-stage disease"
+_SCLC_STAGE = re.compile(
+    r"\b(?:limited|extensive)(?:[\s-]*(?:or|and|/|,)[\s-]*(?:limited|extensive))?[\s-]*stages?\b"
+    r"|\bstages?\s*:?\s*(?:limited|extensive)(?:[\s-]*(?:or|and|/)[\s-]*(?:limited|extensive))?\b",
+    re.I,
+)
+# a stage of something other than the cancer: COPD (GOLD), kidney disease, heart failure
+_NOT_CANCER_STAGE = re.compile(
+    r"(?:\s*[\w-]+){0,3}?\s*(?:chronic obstructive|copd|chronic kidney|ckd|renal disease|kidney disease|heart failure|pressure ulcer|decubitus|hypertension|lymphedema)",
+    re.I,
+)
+# sub-categories a lettered range start runs through ("N2a-3" = N2a, N2b, N2c, N3)
+_SUBLETTERS = {"T1": "abc", "T2": "ab", "T4": "ab", "N2": "abc"}
 
 
 def _norm_group(s: str) -> str:
@@ -205,6 +222,9 @@ def _range(prefix: str, a: str, b: str | None) -> list[str]:
     except ValueError:
         return [prefix + a, prefix + b]
     out = [prefix + a]
+    sub = _SUBLETTERS.get(prefix + a[0], "")
+    if len(a) == 2 and a[1] in sub and hi > lo:
+        out += [prefix + a[0] + x for x in sub[sub.index(a[1]) + 1 :]]
     out += [prefix + str(i) for i in range(lo + 1, hi)]
     out.append(prefix + b)
     return out
@@ -229,11 +249,24 @@ def extract_stage(ctx: Ctx) -> list[Found]:
         basis = "clinical"
     elif re.search(r"\bpatholog\w*\s*(?:stage|staged|tnm)|\bp(?:tnm|T\d)", t, re.I):
         basis = "pathological"
-    groups: list[str] = []
-    spans: list[tuple[int, int]] = []
+    # one stage atom per ";"-clause: "Stage IV ...; Stage III ... must have ..." are
+    # separate limits (each with its own condition), not one list
+    clauses: dict[
+        int, tuple[list[str], list[str], list[str], list[str], list[tuple[int, int]]]
+    ] = {}
+
+    def bucket(
+        pos: int,
+    ) -> tuple[list[str], list[str], list[str], list[str], list[tuple[int, int]]]:
+        return clauses.setdefault(t.count(";", 0, pos), ([], [], [], [], []))
+
     for m in _STAGE.finditer(t):
+        if _NOT_CANCER_STAGE.match(t, m.end()):
+            continue
         toks = re.split(
-            r"\s*(-|to|through|or|and|/|,|~)\s*(?:stage\s*)?", m.group("list"), flags=re.I
+            r"\s*(?:,\s*(?=or\b|and\b))?(-|to|through|or|and|/|,|~)\s*(?:stage\s*)?",
+            m.group("list"),
+            flags=re.I,
         )
         vals = [_norm_group(x) for x in toks[::2]]
         seps = [x.lower() for x in toks[1::2]]
@@ -243,14 +276,19 @@ def extract_stage(ctx: Ctx) -> list[Found]:
                 res = res[:-1] + _expand(res[-1], val)
             else:
                 res.append(val)
+        groups, _t, _n, _m, spans = bucket(m.start())
         for g in res:
             if g not in groups:
                 groups.append(g)
         spans.append(m.span())
-    tl: list[str] = []
-    nl: list[str] = []
-    ml: list[str] = []
+    for m in _SCLC_STAGE.finditer(t):
+        groups, _t, _n, _m, spans = bucket(m.start())
+        for g in re.findall(r"limited|extensive", m.group(0), re.I):
+            if g.lower() not in groups:
+                groups.append(g.lower())
+        spans.append(m.span())
     for m in _TNM.finditer(t):
+        _g, tl, nl, ml, spans = bucket(m.start())
         if m.group("t") is not None:
             tl += _range("T", m.group("t"), m.group("t2"))
             nl += _range("N", m.group("n"), m.group("n2"))
@@ -267,14 +305,17 @@ def extract_stage(ctx: Ctx) -> list[Found]:
                 vals.append(letter + m.group("v3"))
             {"T": tl, "N": nl, "M": ml}[letter].extend(vals)
             spans.append(m.span())
-    if not spans:
-        return []
-    if ed:
-        spans.append(ed.span())
-    a = min(s for s, _ in spans)
-    b = max(e for _, e in spans)
-    atom = ctx.mk(StageAtom, a, b, groups=groups, t=tl, n=nl, m=ml, edition=edition, basis=basis)
-    out.append(Found(atom, a, b, priority=8, cover=spans))
+    for k, (groups, tl, nl, ml, spans) in sorted(clauses.items()):
+        if not spans:
+            continue
+        if ed and (k == min(clauses) or len(clauses) == 1):
+            spans.append(ed.span())
+        a = min(s for s, _ in spans)
+        b = max(e for _, e in spans)
+        atom = ctx.mk(
+            StageAtom, a, b, groups=groups, t=tl, n=nl, m=ml, edition=edition, basis=basis
+        )
+        out.append(Found(atom, a, b, priority=8, cover=spans))
     return out
 
 
@@ -434,65 +475,110 @@ def extract_measurable(ctx: Ctx) -> list[Found]:
 
 # ------------------------------------------------------------------ time relations
 
+_DUR = r"(?P<v>" + WNUM + r")\s*(?:\(\d+\)\s*)?[\s-]*(?P<u>days?|weeks?|months?|years?)"
+# "<cmp> N months (or more) after/of/from/following <reference>" and "N months or less"
 _TREL = re.compile(
-    r"(?P<cmp>more than|over|at least|>=|>|greater than|longer than|beyond|less than|within|<|<=|after)?\s*(?P<v>"
-    + WNUM
-    + r")?\s*(?:\(\d+\)\s*)?"
-    r"(?P<u>days?|weeks?|months?|years?)?\s*(?:or more\s*|or longer\s*)?"
-    r"(?:after|from|since|following)\s*(?:the\s*)?(?:completion of|end of|last dose of|the last|completing)?\s*(?:the\s*)?"
-    r"(?P<ref>(?:radical|curative|definitive|primary|prior|initial|previous|last|first-line)?\s*(?:standard\s*)?(?:intent\s*)?"
-    r"(?:treatment|therapy|radiotherapy|chemoradiotherapy|radiation|irradiation|chemotherapy|surgery|resection|adjuvant\s*\w+|neoadjuvant\s*\w+))",
+    r"(?P<cmp>more than|over|at least|>=|>|greater than|longer than|beyond|less than|within|<=|<|after|minimum interval of|interval of|a minimum of|minimum of)?\s*"
+    + _DUR
+    + r"\s*(?P<post>or (?:more|longer|greater|less|fewer|shorter))?\s*"
+    r"(?P<rel>after|from|since|following|of)\s+(?:the\s*)?(?:completion|end|ending|completing|finishing|last\s*dose|last\s*administration|start|initiation|discontinuation|stopping|the\s*last|initial\s*course|course)?"
+    r"(?P<ref>[^;.]{0,80}?(?:treatment|therapy|regimen|radiotherapy|chemoradiotherapy|radiation|irradiation|chemotherapy|surgery|resection|imxt|imrt|dose|course|diagnosis|transplant\w*|agent))",
     re.I,
 )
+_TREL_POST = re.compile(
+    r"(?P<ref>time\s*from\s*[^;.]{3,80}?)\s*"
+    + _DUR
+    + r"\s*(?P<post>or (?:more|longer|greater|less|fewer|shorter))",
+    re.I,
+)
+_DFI = re.compile(
+    _DUR
+    + r"\s*(?P<ref>disease[\s-]*free\s*(?:interval|period|survival)|interval\s*free\s*of\s*disease)",
+    re.I,
+)
+_EVENT = re.compile(
+    r"recurr\w*|relaps\w*|metasta\w*|progress\w*|\binterval\b|disease[\s-]*free|time\s*from", re.I
+)
+_MAX_WORDS = ("less than", "within", "<", "<=")
+
+
+def _event_name(w: str) -> str:
+    w = w.lower()
+    if w.startswith(("recurr", "relaps")):
+        return "recurrence"
+    if w.startswith("metasta"):
+        return "metastasis"
+    if w.startswith("progress"):
+        return "progression"
+    if w.startswith("disease"):
+        return "disease_free_interval"
+    return "study_entry"
+
+
+def _reference_name(ref: str) -> str:
+    r = ref.lower()
+    if re.search(r"radical|curative|definitive", r):
+        return "end_of_curative_treatment"
+    if "primary" in r:
+        return "end_of_primary_treatment"
+    if "diagnos" in r:
+        return "initial_diagnosis"
+    if re.search(r"surgery|resection", r):
+        return "surgery"
+    if re.search(r"radi|imxt|imrt", r):
+        return "end_of_radiotherapy"
+    if "adjuvant" in r:
+        return "end_of_adjuvant_therapy"
+    return "end_of_treatment"
 
 
 def extract_time_relation(ctx: Ctx) -> list[Found]:
+    """Intervals between a disease event and a reference ("relapse within 6 months of
+    adjuvant chemotherapy", "recurrence > 1 year after radical treatment", "5-year
+    disease-free interval"). An event with no interval ("relapsed after first-line
+    chemotherapy") is no time relation: the therapy and status atoms carry it."""
     t = ctx.text
-    out: list[Found] = []
-    low = ctx.low
-    if not re.search(r"recurr|relaps|metasta|progress", low):
+    if not _EVENT.search(t):
         return []
-    for m in _TREL.finditer(t):
-        if (
-            not m.group("v")
-            and not (m.group("cmp") or "").lower().startswith("after")
-            and not re.match(r"\s*(?:after|following)", t[m.start() : m.end()], re.I)
-        ):
-            pass
-        ref_s = m.group("ref").lower().strip()
-        before = low[: m.start()]
-        ev_m = list(re.finditer(r"recurr\w*|relaps\w*|metasta\w*|progress\w*", before))
-        if not ev_m:
-            continue
-        ev_w = ev_m[-1].group(0)
-        event = (
-            "recurrence"
-            if ev_w.startswith(("recurr", "relaps"))
-            else "metastasis"
-            if ev_w.startswith("metasta")
-            else "progression"
-        )
-        if re.match(r"(?:radical|curative|definitive)", ref_s):
-            reference = "end_of_curative_treatment"
-        elif re.match(r"primary", ref_s):
-            reference = "end_of_primary_treatment"
-        elif "surgery" in ref_s or "resection" in ref_s:
-            reference = "surgery"
-        else:
-            reference = "end_of_treatment"
-        mn = mx = None
-        if m.group("v") and m.group("u"):
+    out: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    for rx in (_TREL, _TREL_POST, _DFI):
+        for m in rx.finditer(t):
+            a, b = m.start(), m.end()
+            if any(x < b and a < y for x, y in taken):
+                continue
+            gd = m.groupdict()
+            if rx is _DFI:
+                event = "disease_free_interval"
+            else:
+                # the event is named before the interval, in the same sentence
+                left = max(t.rfind(";", 0, a), t.rfind(". ", 0, a)) + 1
+                evs = list(_EVENT.finditer(t, left, a + len(gd.get("cmp") or "") + 1))
+                if rx is _TREL_POST:
+                    evs = [e for e in _EVENT.finditer(m.group(0))]
+                if not evs:
+                    continue
+                event = _event_name(evs[-1].group(0))
+                if event == "study_entry" and not re.search(r"interval", evs[-1].group(0), re.I):
+                    event = "metastasis" if "metasta" in m.group(0).lower() else "study_entry"
             days = to_days(number(m.group("v")), m.group("u"))
-            c = (m.group("cmp") or "").lower()
-            if c in ("less than", "within", "<", "<="):
+            c = (gd.get("cmp") or "").lower().strip()
+            post = (gd.get("post") or "").lower()
+            mn = mx = None
+            if post.endswith(("less", "fewer", "shorter")) or c in _MAX_WORDS:
                 mx = days
-            elif c in (">",):
+            elif rx is not _TREL or c or post or gd.get("rel", "").lower() != "of":
                 mn = days
             else:
-                mn = days
-        a = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        atom = ctx.mk(
-            TimeRelationAtom, a, m.end(), event=event, reference=reference, min_days=mn, max_days=mx
-        )
-        out.append(Found(atom, a, m.end(), priority=8))
+                continue  # "6 months of therapy": a duration, not an interval
+            ref = _reference_name(gd.get("ref") or "")
+            if rx is _DFI:
+                ref = "prior_cancer"
+            atom = ctx.mk(
+                TimeRelationAtom, a, b, event=event, reference=ref, min_days=mn, max_days=mx
+            )
+            # the reference therapy stays free for the therapy extractor (its own atom)
+            claim = m.start("ref") if rx is _TREL else b
+            out.append(Found(atom, a, claim, priority=8))
+            taken.append((a, b))
     return out

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from trialscout.criteria.atoms import (
     AndNode,
+    Comparator,
     ConditionAtom,
     Expr,
     IfNode,
@@ -22,10 +23,21 @@ from trialscout.criteria.vocab import vocab
 
 _ULN = (
     r"(?:(?:x|times|\*)\s*)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
-    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper normal limits?|\buln\b|upper limit of the normal range|"
-    r"upper normal range|\buln\b)(?:\s*\(uln\))?"
+    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper normal limits?|\buln\b|\bunl\b|upper limit of the normal range|"
+    r"upper normal range|\(uln\)|(?<=times )(?:the\s*)?normal\b|(?<=x )normal\b|(?:the\s*)?control\b)(?:\s*\((?:uln|unl)\)(?:\s*range)?|\s*range)?"
 )
 _LLN = r"(?:(?:x|times)\s*)?(?:the\s*)?(?:institutional\s*)?(?:lower limits? of (?:the\s*)?normal|\blln\b)"
+# shared with demographics.py: "< or =", "> or equal to", "</=", "=<": spellings base.CMP does not list
+XCMP = r"(?:[<>]\s*or\s*(?:=|equal(?:\s*to)?)|[<>]\s*/\s*=|=\s*[<>]|" + CMP + r")"
+
+
+def cmp_of(s: str) -> Comparator:
+    k = re.sub(r"\s+", "", s.lower())
+    if re.fullmatch(r"<(?:or)?/?(?:=|equal(?:to)?)|=<", k):
+        return "<="
+    if re.fullmatch(r">(?:or)?/?(?:=|equal(?:to)?)|=>", k):
+        return ">="
+    return comparator(s)
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +59,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         group
         + r"(?P<fill>(?:[^<>=\d;.]|\.(?=\d)){0,45}?)"
         + r"(?P<cmp>"
-        + CMP
+        + XCMP
         + r")\s*"
         + r"(?:(?P<val>"
         + NUM
@@ -77,8 +89,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         re.I,
     )
     cond = re.compile(
-        r"\s*(?:,|;)?\s*(?:or\s*|and\s*)?\(?\s*(?P<cmp>"
-        + CMP
+        r"\s*(?:,|;)?\s*\(?\s*(?:or\s*|and\s*)?\(?\s*(?P<cmp>"
+        + XCMP
         + r")\s*(?P<val>"
         + NUM
         + r")\s*(?:"
@@ -92,6 +104,83 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         re.I,
     )
     return lab, alt, cond
+
+
+@lru_cache(maxsize=1)
+def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Limits stated against the normal range without a number.
+
+    "magnesium and potassium within normal limits" is >= 1 x LLN and <= 1 x ULN
+    (docs/criteria-gold.md); "high LDH" / "troponin elevated above normal" is > 1 x ULN,
+    "low hemoglobin" < 1 x LLN.
+    """
+    alias = vocab().lab_alias_re
+    grp = (
+        r"(?P<an>(?<![A-Za-z])"
+        + alias
+        + r"(?:\s*(?:and/or|and|or|/|,|&)\s*"
+        + alias
+        + r"){0,3})(?![A-Za-z])"
+    )
+    wnl = re.compile(
+        grp
+        + r"(?:\s*(?:levels?|values?|counts?|tests?))?\s*(?:must\s*be\s*|should\s*be\s*|are\s*|is\s*|to\s*be\s*)?"
+        r"(?P<how>within\s*(?:the\s*)?(?:institutional\s*|laboratory\s*)?(?:normal\s*limits|normal\s*range|limits\s*of\s*normal|range\s*of\s*normal)|\bwnl\b"
+        r"|(?:elevated|increased|raised)?\s*(?:above|greater\s*than|higher\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal)"
+        r"|(?:below|less\s*than|lower\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal))",
+        re.I,
+    )
+    hilo = re.compile(
+        r"\b(?P<how>high|elevated|raised|increased|low|decreased)\s*(?:\"?(?:serum|blood|plasma|corrected)\"?\s*){0,2}"
+        + grp,
+        re.I,
+    )
+    return wnl, hilo
+
+
+def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
+    v = vocab()
+    wnl, hilo = _normal_patterns()
+    out: list[Found] = []
+    for rx in (wnl, hilo):
+        for m in rx.finditer(ctx.text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            analytes = _split_analytes(m.group("an"))
+            ids = [v.lab_for(al) for al, _, _ in analytes]
+            if not analytes or any(i is None for i in ids):
+                continue
+            how = m.group("how").lower()
+            limits: list[tuple[Comparator, float | None, float | None]]
+            if how.startswith(("within", "wnl")):
+                limits = [(">=", None, 1.0), ("<=", 1.0, None)]
+            elif re.match(
+                r"(?:elevated|increased|raised)?\s*(?:above|greater|higher)|high|elevated|raised|increased",
+                how,
+            ):
+                limits = [(">", 1.0, None)]
+            else:
+                limits = [("<", None, 1.0)]
+            atoms: list[Expr] = []
+            for ident in ids:
+                assert ident is not None
+                for c, uln, lln in limits:
+                    atoms.append(
+                        ctx.mk(
+                            LabAtom,
+                            m.start(),
+                            m.end(),
+                            analyte=ident,
+                            loinc=v.labs[ident].loinc,
+                            comparator=c,
+                            uln_multiple=uln,
+                            lln_multiple=lln,
+                        )
+                    )
+            expr = atoms[0] if len(atoms) == 1 else ctx.mk(AndNode, m.start(), m.end(), args=atoms)
+            out.append(Found(expr, m.start(), m.end(), priority=9))
+            taken.append(m.span())
+    return out
 
 
 def _split_analytes(s: str) -> list[tuple[str, str, int]]:
@@ -183,7 +272,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
     for m in lab_re.finditer(t):
         fill = m.group("fill") or ""
         if re.search(
-            r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?|prior|after|before)\b",
+            r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?|prior|after|before|doubling|velocity|slope)\b",
             fill,
             re.I,
         ):
@@ -194,7 +283,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         cmp_s = m.group("cmp")
         if cmp_s.strip().lower() in ("over", "under", "within") and not m.group("val"):
             continue
-        c = comparator(cmp_s)
+        c = cmp_of(cmp_s)
         post = (m.group("post") or "").lower()
         if post:
             c = ">=" if any(w in post for w in ("more", "greater", "higher", "above")) else "<="
@@ -230,7 +319,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         if cm:
             cexpr = _cond_expr(ctx, cm.group("cond"), cm.start("cond"), cm.end("cond"))
             if cexpr is not None:
-                c2 = comparator(cm.group("cmp"))
+                c2 = cmp_of(cm.group("cmp"))
                 val2 = number(cm.group("val"))
                 unit2 = v.canonical_unit(cm.group("unit")) if cm.group("unit") else None
                 then = _group_expr(
@@ -249,4 +338,5 @@ def extract_labs(ctx: Ctx) -> list[Found]:
                 end = cm.end()
                 expr = ctx.mk(IfNode, m.start(), end, cond=cexpr, then=then, otherwise=base)
         out.append(Found(expr, m.start(), end, priority=9))
+    out += _extract_normal(ctx, [(f.start, f.end) for f in out])
     return out

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from trialscout.criteria.atoms import PriorTherapyAtom
+from trialscout.criteria.atoms import ConditionAtom, NotNode, PriorTherapyAtom
 from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
 from trialscout.criteria.vocab import read_table, vocab
 
@@ -149,9 +149,58 @@ _REFERENCE = re.compile(
     r"(?:\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*)$",
     re.I,
 )
+# "within 6 months of the last dose of platinum": a prior therapy, not the study drug
+_LAST_DOSE = re.compile(
+    r"\blast\s+(?:dose|doses|administration)\s+of\s+(?:the\s+)?(?:prior\s+|previous\s+)?$", re.I
+)
 _CONTAINING = re.compile(
     r"\s*-?\s*(?:containing|based|including|combination)\s+(?:[\w-]+\s+){0,3}?$", re.I
 )
+
+
+# a treatment that is planned, indicated or impossible, not received: "intent to undergo
+# surgery", "scheduled to receive chemoradiation", "not candidates for surgery", "cannot be
+# treated with surgery", "the GP regimen is clinically indicated"
+_PLANNED_BEFORE = re.compile(
+    r"(?:\bintent(?:ion)?\s+to|\bintend\w*\s+to|\bplan(?:s|ned|ning)?\s+(?:to|for)|\bplanned|\bscheduled\s+(?:to|for)|"
+    r"\banticipated\s+need|\banticipat\w+|\bcandidates?\s+for|\bamenable\s+to|\bcannot\s+be\s+treated|\bnot\s+(?:be\s+)?(?:treatable|suitable|eligible)|"
+    r"\bwill\s+(?:be\s+)?receiv\w*|\bto\s+undergo|\bready\s+for|\bawaiting|\bin\s+need\s+of|\brequir\w+\s+(?:immediate|urgent)|"
+    r"\brecover\w*\s+from|\bresolution\s+of|\bhealing\s+from|\bhealed\s+from|\bcomplications?\s+(?:of|from))"
+    r"[^;.]{0,70}$",
+    re.I,
+)
+_PLANNED_AFTER = re.compile(
+    r"^[^;.]{0,40}?\b(?:is|are|be)\s+(?:clinically\s+)?(?:indicated|planned|scheduled|contraindicated)\b"
+    r"|^\s*(?:pneumonitis|field|fibrosis|dermatitis|necrosis|injury|induced|recall|port|portal)\b"
+    r"|^[^;.]{0,15}\bwill\s+not\s+be\s+administered",
+    re.I,
+)
+
+
+_PRIOR_WINDOW = re.compile(
+    r"^[^;.]{0,50}?\bwithin\s+(?:the\s+)?(?:last\s+)?\S+\s+(?:\(\d+\)\s+)?(?:days?|weeks?|months?)\s+(?:before|prior)",
+    re.I,
+)
+
+
+def _drop_planned(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """Drop treatments named as planned, indicated or as the source of a toxicity."""
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[tuple[int, int]] = []
+    for a, b, f in mentions:
+        if "modality" in f and f["modality"] == "investigational":
+            out.append((a, b, f))
+            continue
+        if _PRIOR_WINDOW.search(t[b : b + 80]):
+            out.append((a, b, f))  # "... within 4 weeks prior to first dose": a washout
+            continue
+        if _PLANNED_BEFORE.search(t[max(0, a - 110) : a]) or _PLANNED_AFTER.search(t[b : b + 60]):
+            dropped.append((a, b))
+            continue
+        out.append((a, b, f))
+    return out, dropped
 
 
 def _line_from_count(m: re.Match[str]) -> int:
@@ -210,7 +259,9 @@ def _drop_examples_and_references(
     dropped: list[tuple[int, int]] = []
     generic = [(a, b) for a, b, f in mentions if "drug" not in f and "regimen" not in f]
     for a, b, f in mentions:
-        if _REFERENCE.search(t[max(0, a - 45) : a]):
+        if _REFERENCE.search(t[max(0, a - 45) : a]) and not _LAST_DOSE.search(
+            t[max(0, a - 45) : a]
+        ):
             dropped.append((a, b))
             continue
         if "drug" in f or ("drug_class" in f and "modality" not in f):
@@ -270,7 +321,56 @@ def _setting(s: str) -> str:
     return "metastatic"
 
 
+# inclusion "Recovered from (the toxic effects of) prior therapy" / "effects of treatment
+# have resolved": the patient has no unresolved toxicity (docs/criteria-gold.md)
+_RECOVERED = re.compile(
+    r"\b(?:(?:have|has|must\s+have|should\s+have)\s+)?(?:fully\s+)?recovered\s+(?:\w+\s+){0,2}?from\s+(?P<o1>[^;.]{3,120})"
+    r"|\bresolution\s+(?:to\s+[^;.]{0,60}?\s+)?of\s+(?:all\s+)?(?:acute\s+)?(?P<o2>(?:toxic|adverse|side)[^;.]{0,120})"
+    r"|\b(?:toxic\s+)?effects?\s+of\s+(?:prior\s+|previous\s+|the\s+)?(?:treatment|therapy|radiation|radiotherapy)\s+(?:have|has)\s+(?:fully\s+)?resolved",
+    re.I,
+)
+_NOT_BEFORE = re.compile(
+    r"(?:\bnot\s+(?:yet\s+)?|\bnever\s+|\bin(?:adequate|complete)(?:ly)?\s+|\bfail\w*\s+to\s+)$",
+    re.I,
+)
+
+
+_NOT_RECOVERED = re.compile(
+    r"\b(?:not\s+(?:yet\s+|fully\s+|adequately\s+)?recovered|in(?:adequate|complete)\s+recovery|fail\w*\s+to\s+recover|unresolved\s+toxicit\w*)"
+    r"\s+(?:\w+\s+){0,2}?(?:from|of|due\s+to)\s+(?P<o>[^;.]{3,120}?)(?=\s+within\b|\s+(?:more|less)\s+than\b|[;.(]|$)",
+    re.I,
+)
+
+
+def _extract_recovery(ctx: Ctx) -> list[Found]:
+    """Unresolved toxicity named with its cause: NOT(...) for a recovery requirement in an
+    inclusion ("Recovered from prior therapy"), the condition itself for "not yet recovered
+    from prior surgery" in an exclusion. The cause is covered, not a prior-therapy atom."""
+    if not re.search(r"recover|resol", ctx.low):
+        return []
+    out: list[Found] = []
+    if ctx.kind == "exclusion":
+        for m in _NOT_RECOVERED.finditer(ctx.text):
+            if _PRIOR_WINDOW.search(ctx.text[m.end() : m.end() + 80]):
+                continue  # "... surgery within 4 weeks prior to day 1": the washout reads it
+            a, b = m.span()
+            cond = ctx.mk(ConditionAtom, a, b, condition="toxicity_unresolved", status="active")
+            out.append(Found(cond, a, b, priority=6))
+        return out
+    for m in _RECOVERED.finditer(ctx.text):
+        if _NOT_BEFORE.search(ctx.text[max(0, m.start() - 20) : m.start()]):
+            continue
+        a, b = m.span()
+        cond = ctx.mk(ConditionAtom, a, b, condition="toxicity_unresolved", status="active")
+        out.append(Found(ctx.mk(NotNode, a, b, arg=cond), a, b, priority=6))
+    return out
+
+
 def extract_therapy(ctx: Ctx) -> list[Found]:
+    return _extract_recovery(ctx) + _extract_therapy(ctx)
+
+
+def _extract_therapy(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
     mentions: list[tuple[int, int, dict[str, Any]]] = []
@@ -342,6 +442,8 @@ def extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((pm.start, pm.end, f))
     mentions, dropped = _drop_examples_and_references(t, mentions)
     mentions = _merge_containing(t, mentions)
+    mentions, planned = _drop_planned(t, mentions)
+    dropped += planned
     if not mentions:
         return []
     if ctx.kind == "inclusion" and not _PRIOR_CTX.search(t):
