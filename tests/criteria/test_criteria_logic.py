@@ -162,3 +162,14 @@ def test_lab_aliases_match_in_the_scorer() -> None:
         "uln_multiple": 2.5,
     }
     assert atoms_match(gold_alp, dict(gold_alp, analyte="alp"))
+
+
+def test_not_recovered_keeps_its_meaning_in_an_exclusion() -> None:
+    # "has not recovered" names the excluding condition itself; it must not be negated.
+    from trialscout.criteria.atoms import ConditionAtom
+    from trialscout.criteria.parser import parse_criteria
+
+    text = "Exclusion Criteria:\n- Subject has not recovered from adverse events of prior therapy"
+    [c] = parse_criteria(text).criteria
+    assert c.kind == "exclusion"
+    assert isinstance(c.expr, ConditionAtom) and c.expr.condition == "toxicity_unresolved"

@@ -499,6 +499,11 @@ _NEG = re.compile(
     re.I,
 )
 _NAIVE = re.compile(r"na[iï]ve", re.I)
+# "has not recovered / not yet resolved / not healed" describe the condition itself
+# (unresolved toxicity, unhealed wound): the negation is part of the atom, not of the criterion.
+_NEG_PART_OF_FACT = re.compile(
+    r"\s*(?:yet\s+|fully\s+|completely\s+|adequately\s+)?(?:recovered|resolved|healed)\b", re.I
+)
 _CUE = re.compile(
     r"\b(?:(?:patients?|subjects?|participants?|those|they)\s+(?:\w+\s+){0,3}?)?(?:are\s+|is\s+|will be\s+|would be\s+)?"
     r"(?:eligible|allowed|permitted|acceptable|can be (?:enrolled|included)|may be (?:enrolled|included)|may participate)\s+(?:only\s+)?(?:if|when|provided|as long as)\b"
@@ -863,9 +868,10 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
     expr = _combine(ctx, facts, "and" if ctx.kind == "inclusion" else "or")
     prefix = ctx.text[a : kept[0].start]
     only_review = all(isinstance(f.expr, ReviewAtom) for f in kept)
-    if not only_review and (
-        _NEG.match(prefix) or (_NAIVE.search(ctx.text[a:b]) and ctx.kind == "inclusion")
-    ):
+    neg = _NEG.match(prefix)
+    if neg and _NEG_PART_OF_FACT.match(ctx.text, a + neg.end()):
+        neg = None
+    if not only_review and (neg or (_NAIVE.search(ctx.text[a:b]) and ctx.kind == "inclusion")):
         expr = ctx.mk(NotNode, a, b, arg=expr)
     if notes:
         expr = ctx.mk(AndNode, a, b, args=[expr, *(f.expr for f in notes)])
