@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 DEMO_DB ?= var/demo.db
 
-.PHONY: venv run demo-cli test lint typecheck pytest bench bench-ingest bench-criteria bench-batch eval-criteria eval-matching clean
+.PHONY: venv run demo-cli test lint typecheck pytest bench bench-ingest bench-criteria bench-batch bench-scale eval-criteria eval-matching eval-trec clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,16 @@ eval-criteria: $(STAMP)
 # Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
 eval-matching: $(STAMP)
 	$(BIN)/trialscout eval criterion-labels $(SHARED)/benchmarks/criterion-annotations-dev.jsonl
+
+# Patient -> trial ranking vs TREC CT 2021 / SIGIR 2016 judgments, beside a BM25 baseline (same trials, same run).
+eval-trec: $(STAMP)
+	mkdir -p var
+	$(BIN)/trialscout eval trec --queries $(SHARED)/benchmarks/trec2021/queries.jsonl --qrels $(SHARED)/benchmarks/trec2021/qrels.tsv --corpus $(SHARED)/ctgov/AllPublicXML-sample.zip --db var/eval-trec.db --out bench/results/trec2021.json --per-topic
+	$(BIN)/trialscout eval trec --queries $(SHARED)/benchmarks/sigir2016/queries.jsonl --qrels $(SHARED)/benchmarks/sigir2016/qrels.tsv --corpus $(SHARED)/ctgov/AllPublicXML-sample.zip --db var/eval-trec.db --out bench/results/sigir2016.json --per-topic
+
+# Registry-scale benchmark of find (a benchmark, not a test; 500k takes long on 2 cores).
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_scale.py --xml-zip $(SHARED)/ctgov/AllPublicXML-sample.zip --queries $(SHARED)/benchmarks/trec2021/queries.jsonl --sizes 10000 100000 500000 --out bench/results
 
 bench: bench-ingest bench-criteria
 
