@@ -84,9 +84,32 @@ def test_match_without_trials_ranks_the_store(client: Any, fixtures: Path) -> No
     body = client.post("/api/match", json={"profile": profile, "limit": 10}).json()
     res = body["results"]
     assert 1 <= len(res) <= 10
-    order = {"eligible": 2, "possibly_eligible": 1, "ineligible": 0}
-    keys = [(order[r["verdict"]], r["score"]) for r in res]
-    assert keys == sorted(keys, reverse=True)
+    # The `trialscout find --format json` shape: ranks 1..n with their reasons.
+    assert [r["rank"] for r in res] == list(range(1, len(res) + 1))
+    assert all(r["rank_reason"].startswith(r["verdict"].replace("_", " ")) for r in res)
+    assert "ineligible" not in {r["verdict"] for r in res}  # hidden unless asked
+    assert (
+        body["candidates"] >= len(res) and "nasopharyngeal carcinoma" in body["query"]["concepts"]
+    )
+    assert any(r["missing"] for r in res)  # the open questions come along
+
+
+def test_match_without_trials_status_and_ineligible(client: Any, fixtures: Path) -> None:
+    profile = json.loads((fixtures / "web" / "npc_profile.json").read_text())
+    body = client.post(
+        "/api/match",
+        json={"profile": profile, "limit": 40, "statuses": ["completed"], "show_ineligible": True},
+    ).json()
+    res = body["results"]
+    assert res and body["query"]["statuses"] == ["COMPLETED"]
+    for r in res[:5]:
+        assert client.get(f"/api/trials/{r['nct_id']}").json()["overall_status"] == "COMPLETED"
+    verdicts = [r["verdict"] for r in res]
+    assert "ineligible" in verdicts
+    first_bad = verdicts.index("ineligible")
+    assert set(verdicts[first_bad:]) == {"ineligible"}  # listed last
+    r = client.post("/api/match", json={"profile": profile, "statuses": ["sleeping"]})
+    assert r.status_code == 400 and "sleeping" in json.dumps(r.json())
 
 
 def test_match_bad_profile_names_the_field(client: Any, fixtures: Path) -> None:

@@ -169,6 +169,8 @@ def test_patient_upload(browser_page: Any, server: str, tmp_path: Path) -> None:
     page.get_by_role("button", name="Find trials").click()
     page.locator("#ranked-list").wait_for()
     assert page.locator("#ranked-list > li").count() >= 1
+    assert "text match #" in page.locator("#ranked-list .rank-reason").first.inner_text()
+    page.locator("#ranked").scroll_into_view_if_needed()
     _shot(page, "patient-page.png", tmp_path)
     page.get_by_label("Profile file").set_input_files(
         str(ROOT / "tests" / "fixtures" / "web" / "bad_profile.json")
@@ -176,6 +178,21 @@ def test_patient_upload(browser_page: Any, server: str, tmp_path: Path) -> None:
     page.get_by_role("button", name="Find trials").click()
     page.locator("#upload-error").wait_for()
     assert "labz" in page.locator("#upload-error").inner_text()
+
+
+def test_patient_pasted_note(browser_page: Any, server: str, tmp_path: Path) -> None:
+    page = browser_page
+    page.goto(f"{server}/patient")
+    note = (ROOT / "tests" / "fixtures" / "patient" / "notes" / "npc_note.txt").read_text()
+    page.get_by_label("Or paste a note").fill(note)
+    assert page.get_by_label("Trial status").input_value() == ""  # every status by default
+    page.get_by_role("button", name="Find trials").click()
+    page.locator("#note-facts").wait_for()
+    facts = page.locator("#note-facts").inner_text()
+    assert "ECOG 1." in facts and "No history of HIV." in facts
+    assert page.locator("#ranked-list > li").count() >= 1
+    assert page.url.endswith("/patient")  # came in by htmx
+    _shot(page, "patient-note.png", tmp_path)
 
 
 def test_phone_width_has_no_horizontal_scroll(browser_page: Any, server: str) -> None:

@@ -22,6 +22,13 @@ class MatchRequest(BaseModel):
         description="NCT IDs to check; empty: rank the store's trials for this patient",
     )
     limit: int = Field(20, ge=1, le=100, description="how many ranked trials (no `trials`)")
+    statuses: list[str] = Field(
+        default_factory=list,
+        description="no `trials`: only these overall statuses (recruiting...); empty: all",
+    )
+    show_ineligible: bool = Field(
+        False, description="no `trials`: list ineligible trials last instead of hiding them"
+    )
 
 
 @router.get("/trials/{nct_id}", summary="One trial: the full record")
@@ -89,16 +96,23 @@ def search(
     return search_json(request)
 
 
-@router.post("/match", summary="Match a patient profile (same JSON as `trialscout match`)")
+@router.post(
+    "/match",
+    summary="Match a patient profile (`trialscout match` JSON; without trials `trialscout find`)",
+)
 async def match(request: Request, body: MatchRequest = Body(...)) -> Response:
     def work() -> dict[str, Any]:
         from trialscout.cli.match_cmd import match_json
         from trialscout.match import match_trial
         from trialscout.patient.errors import ProfileError
         from trialscout.patient.loader import profile_from_data
-        from trialscout.web.ranking import rank_trials
+        from trialscout.web.ranking import find_for_patient, parse_statuses
         from trialscout.web.trial_view import load_trial, parsed_for
 
+        try:
+            statuses = parse_statuses(body.statuses)
+        except ValueError as e:
+            raise HTTPException(400, {"message": f"statuses: {e}", "field": "statuses"}) from None
         data = dict(body.profile)
         data.setdefault("as_of", dt.date.today().isoformat())
         try:
@@ -107,14 +121,22 @@ async def match(request: Request, body: MatchRequest = Body(...)) -> Response:
             raise HTTPException(
                 422, {"message": str(e), "problems": [list(p) for p in e.problems]}
             ) from None
-        if body.trials:
-            results = []
-            for nct in body.trials:
-                trial = load_trial(request, nct)
-                results.append(match_trial(profile, trial, parsed_for(request, trial)))
-            results.sort(key=lambda r: r.rank_key(), reverse=True)
-        else:
-            results = rank_trials(request.app.state.store, profile, limit=body.limit)
+        if not body.trials:
+            from trialscout.cli.find_cmd import find_json
+
+            found = find_for_patient(
+                request.app.state.store,
+                profile,
+                body.limit,
+                statuses=statuses,
+                show_ineligible=body.show_ineligible,
+            )
+            return find_json(found)
+        results = []
+        for nct in body.trials:
+            trial = load_trial(request, nct)
+            results.append(match_trial(profile, trial, parsed_for(request, trial)))
+        results.sort(key=lambda r: r.rank_key(), reverse=True)
         return match_json(profile.id, results)
 
     return JSONResponse(await run_in_threadpool(work))

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from trialscout.patient.errors import ProfileError
-from trialscout.patient.profile import PatientProfile
+from trialscout.patient.loader import LoadedPatient
 from trialscout.web.app import MAX_UPLOAD_BYTES, page
 
 router = APIRouter(include_in_schema=False)
@@ -22,8 +22,9 @@ NOTE_SUFFIXES = (".txt", ".md", ".note", ".text")
 
 def profile_from_upload(
     data: bytes, filename: str, *, as_of: dt.date | None = None
-) -> tuple[PatientProfile, list[str]]:
-    """(profile, warnings) from uploaded bytes; ProfileError names the file and field."""
+) -> LoadedPatient:
+    """The profile (with warnings, and a note's facts) from uploaded bytes; ProfileError
+    names the file and field."""
     import yaml
 
     from trialscout.patient.loader import load_note, profile_from_data
@@ -36,8 +37,7 @@ def profile_from_upload(
     if not text.strip():
         raise ProfileError(source, "file is empty")
     if source.lower().endswith(NOTE_SUFFIXES):
-        loaded = load_note(text, source=source, as_of=as_of or dt.date.today())
-        return loaded.profile, loaded.warnings
+        return load_note(text, source=source, as_of=as_of or dt.date.today())
     stripped = text.lstrip()
     doc: Any
     if source.lower().endswith(".json") or stripped.startswith(("{", "[")):
@@ -61,12 +61,16 @@ def profile_from_upload(
             )
         from trialscout.patient.fhir import profile_from_bundle
 
-        return profile_from_bundle(doc, source=source, as_of=as_of)
+        profile, warns = profile_from_bundle(doc, source=source, as_of=as_of)
+        return LoadedPatient(profile=profile, source=source, format="fhir", warnings=warns)
     warnings: list[str] = []
     if isinstance(doc, dict) and "as_of" not in doc:
         doc = {**doc, "as_of": (as_of or dt.date.today()).isoformat()}
         warnings.append(f"{source}: no 'as_of' date; using {doc['as_of']}")
-    return profile_from_data(doc, source), warnings
+    fmt: Any = "json" if stripped.startswith(("{", "[")) else "yaml"
+    return LoadedPatient(
+        profile=profile_from_data(doc, source), source=source, format=fmt, warnings=warnings
+    )
 
 
 def _as_of(raw: str) -> dt.date | None:
@@ -80,9 +84,38 @@ def _as_of(raw: str) -> dt.date | None:
         ) from None
 
 
+def _form_ctx(status: str = "", show_ineligible: bool = False) -> dict[str, Any]:
+    from trialscout.web.ranking import STATUS_CHOICES
+
+    return {
+        "status_choices": STATUS_CHOICES,
+        "status": status,
+        "show_ineligible": show_ineligible,
+    }
+
+
+def _fact_rows(loaded: LoadedPatient) -> list[dict[str, Any]]:
+    """A note's facts for display: what was read, in which sentence, and how it was qualified."""
+    rows = []
+    for f in loaded.facts:
+        flags = [
+            w
+            for w, on in (
+                ("negated", f.negated),
+                ("historical", f.historical),
+                ("family", f.family),
+                ("hypothetical", f.hypothetical),
+                ("uncertain", f.uncertain),
+            )
+            if on
+        ]
+        rows.append({"field": f.field, "text": f.text, "sentence": f.sentence, "flags": flags})
+    return rows
+
+
 @router.get("/patient")
 def patient_page(request: Request) -> Response:
-    return page(request, "patient.html", {"title": "Trials for a patient"})
+    return page(request, "patient.html", {"title": "Trials for a patient", **_form_ctx()})
 
 
 @router.post("/patient")
@@ -91,6 +124,9 @@ async def patient_results(request: Request) -> Response:
     upload = form.get("profile")
     note = form.get("note")
     as_of_raw = form.get("as_of")
+    status_raw = form.get("status")
+    status = status_raw if isinstance(status_raw, str) else ""
+    show_ineligible = form.get("show_ineligible") in ("1", "on", "true")
     data: bytes | None = None
     filename = ""
     if isinstance(upload, UploadFile) and upload.filename:
@@ -103,26 +139,44 @@ async def patient_results(request: Request) -> Response:
         raise HTTPException(413)
 
     def work() -> dict[str, Any]:
-        from trialscout.web.ranking import rank_trials
+        from trialscout.web.ranking import find_for_patient, parse_statuses
 
+        try:
+            statuses = parse_statuses([status])
+        except ValueError as e:
+            return {"error": f"status: {e}"}
         try:
             as_of = _as_of(as_of_raw if isinstance(as_of_raw, str) else "")
             if data:
-                profile, warnings = profile_from_upload(data, filename, as_of=as_of)
+                loaded = profile_from_upload(data, filename, as_of=as_of)
             elif note_text.strip():
                 from trialscout.patient.loader import load_note
 
                 loaded = load_note(note_text, source="pasted note", as_of=as_of or dt.date.today())
-                profile, warnings = loaded.profile, loaded.warnings
             else:
                 return {"error": "Choose a profile file to upload, or paste a note."}
         except ProfileError as e:
             return {"error": str(e)}
-        ranked = rank_trials(request.app.state.store, profile, limit=20)
-        return {"ranked": ranked, "warnings": warnings, "profile_id": profile.id}
+        found = find_for_patient(
+            request.app.state.store,
+            loaded.profile,
+            limit=20,
+            statuses=statuses,
+            show_ineligible=show_ineligible,
+        )
+        return {
+            "found": found,
+            "warnings": loaded.warnings,
+            "facts": _fact_rows(loaded),
+            "profile_id": loaded.profile.id,
+            "status_label": dict(_form_ctx()["status_choices"]).get(status, status)
+            if status
+            else "all",
+            "show_ineligible": show_ineligible,
+        }
 
     ctx = await run_in_threadpool(work)
-    status = 400 if "error" in ctx else 200
+    code = 400 if "error" in ctx else 200
     if request.headers.get("HX-Request"):
-        return page(request, "_ranked.html", ctx, status_code=status)
-    return page(request, "standalone.html", {**ctx, "inner": "_ranked.html"}, status_code=status)
+        return page(request, "_ranked.html", ctx, status_code=code)
+    return page(request, "standalone.html", {**ctx, "inner": "_ranked.html"}, status_code=code)

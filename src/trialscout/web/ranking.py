@@ -1,26 +1,54 @@
 """Rank the store's trials for one patient (the patient page and `POST /api/match`).
 
-For now: candidates from the store's full-text search on the patient's diagnosis words
-(`match="any"`, top `candidates`), each matched, then ranked eligible > possibly
-eligible (by score) > ineligible. A registry-wide `find` can replace this function.
+A thin layer over the registry-wide `search.find.find_trials` (docs/find.md): the web
+defaults (every status, since the 2023 demo sample has few recruiting trials) and the
+status choices offered by the patient page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from trialscout.match import MatchPolicy, TrialMatch, match_trial
+from trialscout.match import MatchPolicy, TrialMatch
 from trialscout.patient.profile import PatientProfile
-from trialscout.search import SearchQuery
+from trialscout.registry.model import OverallStatus
+from trialscout.search.find import FindResult
+
+# (form value, label) for the patient page's status select; "" is every status.
+STATUS_CHOICES: list[tuple[str, str]] = [("", "Any status")] + [
+    (s.value.lower(), s.value.replace("_", " ").capitalize()) for s in OverallStatus
+]
 
 
-def query_text(profile: PatientProfile) -> str | None:
-    """The diagnosis words: names, histology and body site of every diagnosis."""
-    words: list[str] = []
-    for d in profile.diagnoses:
-        words += [w for w in (d.name, d.histology, d.body_site) if w]
-    text = " ".join(words).strip()
-    return text or None
+def parse_statuses(values: Sequence[str]) -> list[OverallStatus]:
+    """Form/API status words -> statuses; ValueError names the bad one."""
+    from trialscout.search.filters import parse_status
+
+    return [parse_status(v) for v in values if v.strip()]
+
+
+def find_for_patient(
+    store: Any,
+    profile: PatientProfile,
+    limit: int = 20,
+    *,
+    statuses: Sequence[OverallStatus] = (),
+    show_ineligible: bool = False,
+    policy: MatchPolicy | None = None,
+) -> FindResult:
+    """The best `limit` trials across the store, each with its verdict and `rank_reason`."""
+    from trialscout.search.find import find_trials
+
+    return find_trials(
+        store,
+        profile,
+        statuses=list(statuses),
+        top=limit,
+        candidates=max(200, limit),
+        show_ineligible=show_ineligible,
+        policy=policy,
+    )
 
 
 def rank_trials(
@@ -28,20 +56,8 @@ def rank_trials(
     profile: PatientProfile,
     limit: int = 20,
     *,
-    candidates: int = 50,
     policy: MatchPolicy | None = None,
 ) -> list[TrialMatch]:
-    """The best `limit` matches among the search candidates, best first."""
-    from trialscout.criteria.cache import get_or_parse
-
-    page = store.search(SearchQuery(text=query_text(profile), match="any", limit=candidates))
-    results: list[TrialMatch] = []
-    for hit in page.results:
-        trial = store.get_trial(hit.nct_id)
-        if trial is None:
-            continue
-        parsed = get_or_parse(store, trial)
-        results.append(match_trial(profile, trial, parsed, policy=policy))
-    results.sort(key=lambda r: r.nct_id)
-    results.sort(key=lambda r: r.rank_key(), reverse=True)
-    return results[:limit]
+    """The matches alone, best first, ineligible ones last (kept for callers wanting them)."""
+    found = find_for_patient(store, profile, limit, show_ineligible=True, policy=policy)
+    return [r.match for r in found.results]
