@@ -173,3 +173,73 @@ def test_not_recovered_keeps_its_meaning_in_an_exclusion() -> None:
     [c] = parse_criteria(text).criteria
     assert c.kind == "exclusion"
     assert isinstance(c.expr, ConditionAtom) and c.expr.condition == "toxicity_unresolved"
+
+
+def _atoms(expr: Expr, kind: str) -> list[Expr]:
+    return [a for a in iter_atoms(expr) if a.type == kind]
+
+
+def test_window_with_study_anchor_is_covered_and_fills_within_days() -> None:
+    expr, ok = _one(
+        "Major surgery within 28 days prior to the first dose of study drug", "Exclusion"
+    )
+    assert ok
+    (pt,) = _atoms(expr, "prior_therapy")
+    assert pt.within_days == 28  # type: ignore[attr-defined]
+
+
+def test_window_in_the_last_weeks_before_enrollment_is_covered() -> None:
+    expr, ok = _one("Chemotherapy within the last 3 weeks prior to enrollment", "Exclusion")
+    assert ok
+    assert _atoms(expr, "prior_therapy")[0].within_days == 21  # type: ignore[attr-defined]
+
+
+def test_half_lives_and_whichever_clause_qualify_the_window() -> None:
+    _, ok = _one(
+        "Radiotherapy within 4 weeks or 5 half-lives prior to randomization, whichever is shorter",
+        "Exclusion",
+    )
+    assert ok
+
+
+def test_named_method_of_a_lab_limit_is_covered() -> None:
+    _, ok = _one("Creatinine clearance >= 60 mL/min as calculated by the Cockcroft-Gault formula")
+    assert ok
+    _, ok = _one("Estimated creatinine clearance >= 60 mL/min")
+    assert ok
+
+
+def test_unnamed_method_object_stays_content() -> None:
+    expr, ok = _one("Creatinine clearance >= 60 mL/min as determined by 24-hour urine collection")
+    assert not ok
+    (un,) = _atoms(expr, "unparsed")
+    assert "urine" in (un.text or "")
+
+
+def test_recovered_after_a_washout_is_covered() -> None:
+    _, ok = _one("At least 3 weeks since prior chemotherapy and recovered")
+    assert ok
+
+
+def test_during_the_study_and_connectives_are_not_content() -> None:
+    _, ok = _one("Pregnant or breastfeeding during the study", "Exclusion")
+    assert ok
+    _, ok = _one("Age between 18 and 75 years, inclusive")
+    assert ok
+
+
+def test_comparator_with_a_limit_the_atom_did_not_take_stays_unparsed() -> None:
+    expr, ok = _one("Total bilirubin > 1.5 x ULN but not exceeding 3 x ULN")
+    assert not ok
+    assert _atoms(expr, "unparsed")
+
+
+def test_qualifier_in_a_clause_without_an_atom_stays_content() -> None:
+    # the window belongs to the second clause, which has no atom: its words stay unparsed
+    expr, ok = _one(
+        "Use of warfarin during the study; planned hepatectomy within 28 days prior to enrollment",
+        "Exclusion",
+    )
+    assert not ok
+    (un,) = _atoms(expr, "unparsed")
+    assert "hepatectomy" in (un.text or "")

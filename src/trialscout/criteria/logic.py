@@ -491,6 +491,15 @@ _STOP = frozenset(
         "pathology",
         "complications",
         "failed",
+        # connectives and function words: they join or negate atoms, they never name a fact
+        "but",
+        "there",
+        "cannot",
+        "whilst",
+        "whereas",
+        "although",
+        "though",
+        "inclusive",
     ]
 )
 _NEG = re.compile(
@@ -520,15 +529,46 @@ _PROCEDURAL = re.compile(
     r"evaluated|verified|determined|performed|obtained|measured|calculated)\b",
     re.I,
 )
+# Reference points of a time window: the study's own anchors, not facts of the patient.
+_ANCHOR = (
+    r"(?:(?:the\s+)?(?:first|last|final)\s+dose(?:\s+of\s+(?:the\s+)?(?:study|trial|investigational|protocol)\s+"
+    r"(?:drugs?|treatment|therapy|medications?|interventions?|products?|agents?))?"
+    r"|(?:the\s+)?(?:start|initiation|beginning|commencement)\s+of\s+(?:the\s+)?(?:study|protocol|trial)?\s*"
+    r"(?:treatment|therapy|drugs?|medications?|interventions?)"
+    r"|(?:the\s+)?(?:first\s+)?(?:study|protocol|trial)\s+(?:treatment|therapy|drugs?|medications?)"
+    r"|cycle\s+1,?\s+day\s+1|c1d1"
+    r"|(?:signing|signature\s+of)\s+(?:the\s+)?(?:informed\s+)?consent(?:\s+form)?"
+    r"|(?:the\s+)?(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|entry|randomi[sz]ation|registration|screening|day\s+1|baseline))"
+)
 # generic window after an atom: "within 4 weeks (of|before|prior to) randomization"
 _WINDOW = re.compile(
-    rf"^[\s,]*(?:\(\s*)?(?:with)?in\s+(?:the\s+)?(?:(?:last|past|previous|preceding)\s+)?"
+    rf"^[\s,]*(?:\(\s*)?(?:with)?in\s+(?:the\s+)?(?:(?:last|past|previous|preceding|prior)\s+)?"
     rf"(?P<v>{WNUM})\s*(?P<u>days?|weeks?|months?|years?)"
-    rf"(?:\s+(?:of|before|prior\s+to|preceding|from)\s+(?:the\s+)?"
-    rf"(?:first\s+dose(?:\s+of\s+study\s+(?:drug|treatment))?|start\s+of\s+(?:study\s+)?treatment|"
-    rf"(?:study\s+)?(?:enrol(?:l)?ment|entry|randomi[sz]ation|registration|screening|day\s+1)))?",
+    rf"(?:\s+(?:of|before|prior\s+to|preceding|from|after|following)\s+{_ANCHOR})?",
     re.I,
 )
+# Words inside the clause of an accepted atom that only qualify it: a time window and its
+# reference point, a duration, how the value is measured. Not a comparator: one the atom
+# did not take carries a limit of its own ("but not exceeding 3 x ULN"). Free only in a clause
+# that holds an atom (`_qualifier_regions`); the object of "as determined by" stays content
+# unless it is a named method ("Cockcroft-Gault").
+_QUALIFIER = re.compile(
+    rf"\b(?:(?:with)?in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)\s+"
+    rf"(?:{WNUM}\s*)?(?:days?|weeks?|months?|years?)\b"
+    rf"|\b(?:(?:{WNUM})\s*(?:days?|weeks?|months?|years?)\s+)?(?:of|before|prior\s+to|preceding|from|after|following|since|until)\s+{_ANCHOR}"
+    rf"|\b(?:during|throughout|for)\s+(?:the\s+)?(?:course\s+of\s+(?:the\s+)?)?(?:study|trial)(?:\s+(?:period|treatment|duration))?\b"
+    rf"|\bwhichever\s+(?:is|comes)\s+(?:longer|shorter|later|earlier|greater|less|more|first|last)\b"
+    rf"|\b(?:{WNUM})\s+half[- ]?lives\b"
+    rf"|\b(?:an?\s+)?(?:duration|interval|period)\s+of\b"
+    rf"|\b(?:(?:at\s+least|only|any|more\s+than)\s+)?one\s+of\s+(?:the\s+following|these|them)\b|\bat\s+least\s+one\b"
+    rf"|\b(?:as\s+)?(?:determined|assessed|measured|evidenced|estimated|calculated|defined|demonstrated)\s+(?:by|using|with|per|via|according\s+to)\b"
+    rf"|\baccording\s+to\b|\bat\s+the\s+time\s+of\b"
+    rf"|\band\s+(?:has\s+|have\s+)?(?:fully\s+)?recovered\b(?:\s+from\s+(?:all\s+)?(?:the\s+)?(?:acute\s+)?(?:toxic\s+effects|toxicit(?:y|ies)|side\s+effects|adverse\s+events)(?:\s+of\s+(?:that|the|such|prior)\s+(?:therapy|treatment|surgery))?)?"
+    rf"|\b(?:(?:by|using|with|per)\s+)?(?:the\s+)?(?:cockcroft[- ]?gault|cockroft[- ]?gault|mdrd|ckd[- ]?epi)(?:\s+(?:formula|equation|method))?"
+    rf"|\b(?:estimated|calculated|measured)\b(?=\s+(?:creatinine|glomerular|gfr|crcl|clcr))",
+    re.I,
+)
+_CLAUSE_SPLIT = re.compile(r";|\.\s|\.$")
 
 
 def resolve(founds: list[Found]) -> list[Found]:
@@ -697,10 +737,28 @@ def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int
     out += [m.span() for m in _ABBREV.finditer(t, a, b)]
     out += [m.span() for m in _LABEL.finditer(t, a, b)]
     out += [m.span() for m in _NO_LIMIT.finditer(t, a, b)]
+    out += _qualifier_regions(ctx, kept, a, b)
     first_atom = min((f.start for f in kept), default=b)
     for m in _EXAMPLES.finditer(t, a, b):
         if first_atom < m.start():  # the head is parsed: its examples are not content
             out.append(m.span())
+    return out
+
+
+def _qualifier_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
+    """Qualifier phrases (`_QUALIFIER`) in a clause that holds an accepted atom.
+
+    A window or comparator qualifies the atom of its own clause; in a clause with no atom it
+    qualifies something unparsed, so it stays content there.
+    """
+    t = ctx.text
+    cuts = [a, *(m.end() for m in _CLAUSE_SPLIT.finditer(t, a, b)), b]
+    atoms = [r for f in kept for r in f.regions()]
+    out: list[tuple[int, int]] = []
+    for x, y in itertools.pairwise(cuts):
+        if not any(x <= s < y for s, _ in atoms):
+            continue
+        out += [m.span() for m in _QUALIFIER.finditer(t, x, y)]
     return out
 
 

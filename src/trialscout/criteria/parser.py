@@ -9,7 +9,7 @@ from trialscout.criteria.logic import build
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
 
-PARSER_VERSION = "0.4.0"
+PARSER_VERSION = "0.5.0"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:
