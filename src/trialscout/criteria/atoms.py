@@ -13,6 +13,7 @@ three-valued (true / false / unknown); see `trialscout.match`.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -214,7 +215,7 @@ class UnparsedAtom(_Node):
     type: Literal["unparsed"] = "unparsed"
 
 
-Atom = Annotated[
+AtomTypes = (
     AgeAtom
     | SexAtom
     | DiagnosisAtom
@@ -233,30 +234,12 @@ Atom = Annotated[
     | TimeRelationAtom
     | BiomarkerAtom
     | ReviewAtom
-    | UnparsedAtom,
-    Field(discriminator="type"),
-]
+    | UnparsedAtom
+)
+Atom = Annotated[AtomTypes, Field(discriminator="type")]
 
-ATOM_TYPES: tuple[str, ...] = (
-    "age",
-    "sex",
-    "diagnosis",
-    "stage",
-    "disease_status",
-    "metastasis",
-    "measurable_disease",
-    "performance",
-    "prior_therapy",
-    "lab",
-    "infection",
-    "condition",
-    "measurement",
-    "reproductive",
-    "life_expectancy",
-    "time_relation",
-    "biomarker",
-    "review",
-    "unparsed",
+ATOM_TYPES: tuple[str, ...] = tuple(
+    t.model_fields["type"].default for t in typing.get_args(AtomTypes)
 )
 
 # --------------------------------------------------------------------------- operators
@@ -290,32 +273,7 @@ class IfNode(_Node):
     otherwise: Expr
 
 
-Expr = Annotated[
-    AndNode
-    | OrNode
-    | NotNode
-    | IfNode
-    | AgeAtom
-    | SexAtom
-    | DiagnosisAtom
-    | StageAtom
-    | DiseaseStatusAtom
-    | MetastasisAtom
-    | MeasurableDiseaseAtom
-    | PerformanceAtom
-    | PriorTherapyAtom
-    | LabAtom
-    | InfectionAtom
-    | ConditionAtom
-    | MeasurementAtom
-    | ReproductiveAtom
-    | LifeExpectancyAtom
-    | TimeRelationAtom
-    | BiomarkerAtom
-    | ReviewAtom
-    | UnparsedAtom,
-    Field(discriminator="type"),
-]
+Expr = Annotated[AndNode | OrNode | NotNode | IfNode | AtomTypes, Field(discriminator="type")]
 
 AndNode.model_rebuild()
 OrNode.model_rebuild()
