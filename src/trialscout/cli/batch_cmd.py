@@ -7,9 +7,15 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from trialscout.cli.common import DbOption, console, err_console
+from trialscout.cli.common import (
+    AbsentOption,
+    DbOption,
+    console,
+    err_console,
+    parse_as_of,
+    resolve_db,
+)
 from trialscout.cli.main import app
-from trialscout.cli.screen_cmd import db_target, parse_as_of
 
 
 @app.command()
@@ -34,11 +40,7 @@ def batch(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date the profiles describe (YYYY-MM-DD); overrides theirs."
     ),
-    absent_unless_documented: bool = typer.Option(
-        False,
-        "--absent-unless-documented",
-        help="Treat history items the record does not mention as absent (off by default).",
-    ),
+    absent_unless_documented: bool = AbsentOption,
 ) -> None:
     """Match many patients against many trials on Dask distributed; one JSON file per patient."""
     from trialscout.cli.sync_cmd import _statuses  # here: sync_cmd imports cli.main
@@ -50,7 +52,7 @@ def batch(
     if not patients.exists():
         err_console.print(f"{escape(str(patients))}: no such file or folder")
         raise typer.Exit(2)
-    target = db_target(db)
+    target = resolve_db(db)
     if "://" not in target and not Path(target).exists():
         err_console.print(f"no store at {escape(target)} (run `trialscout ingest` or `sync`)")
         raise typer.Exit(1)

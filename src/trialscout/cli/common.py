@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -39,3 +40,22 @@ def resolve_db(db: str | None) -> str:
     if db:
         return db
     return os.environ.get(DB_ENV) or str(default_db_path())
+
+
+AbsentOption = typer.Option(
+    False,
+    "--absent-unless-documented",
+    help="Treat history items the record does not mention as absent (off by default).",
+)
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    """`--as-of` as a date; a bad value is a usage error naming the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected a date YYYY-MM-DD, got {value!r}", param_hint="--as-of"
+        ) from None

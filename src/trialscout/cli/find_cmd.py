@@ -15,7 +15,13 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from trialscout.cli.common import DbOption, console, err_console, resolve_db
+from trialscout.cli.common import (
+    DbOption,
+    console,
+    err_console,
+    parse_as_of,
+    resolve_db,
+)
 from trialscout.cli.main import app
 
 
@@ -112,14 +118,8 @@ def find(
     if radius_km is not None and point is None:
         err_console.print("--radius needs --near")
         raise typer.Exit(2)
-    when: dt.date | None = None
-    if as_of:
-        try:
-            when = dt.date.fromisoformat(as_of)
-        except ValueError:
-            err_console.print(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}")
-            raise typer.Exit(2) from None
-    elif patient_file.suffix.lower() in NOTE_SUFFIXES:
+    when = parse_as_of(as_of)
+    if when is None and patient_file.suffix.lower() in NOTE_SUFFIXES:
         when = dt.date.today()
     try:
         loaded = load_profile(patient_file, as_of=when)

@@ -5,7 +5,6 @@ Prints only what the evidence needs; patient data is never logged.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,14 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from trialscout.cli.common import DbOption, console, err_console, resolve_db
+from trialscout.cli.common import (
+    AbsentOption,
+    DbOption,
+    console,
+    err_console,
+    parse_as_of,
+    resolve_db,
+)
 from trialscout.cli.main import app
 from trialscout.match.result import TrialMatch
 
@@ -131,11 +137,7 @@ def match(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date the profile describes (YYYY-MM-DD); needed for notes."
     ),
-    absent_unless_documented: bool = typer.Option(
-        False,
-        "--absent-unless-documented",
-        help="Treat history items the record does not mention as absent (off by default).",
-    ),
+    absent_unless_documented: bool = AbsentOption,
 ) -> None:
     """Check one patient against trials: a verdict per trial and per criterion."""
     from trialscout.match import MatchPolicy, match_trial
@@ -145,13 +147,7 @@ def match(
     if fmt not in ("text", "json"):
         err_console.print(f"--format: expected 'text' or 'json', got {fmt!r}")
         raise typer.Exit(2)
-    when: dt.date | None = None
-    if as_of:
-        try:
-            when = dt.date.fromisoformat(as_of)
-        except ValueError:
-            err_console.print(f"--as-of: expected a date YYYY-MM-DD, got {as_of!r}")
-            raise typer.Exit(2) from None
+    when = parse_as_of(as_of)
     try:
         loaded = load_profile(patient_file, as_of=when)
     except ProfileError as e:

@@ -7,9 +7,7 @@ A broken record is reported by name on stderr and the rest are screened.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from trialscout.cli.common import DB_ENV, DbOption, console, err_console, resolve_db
+from trialscout.cli.common import (
+    AbsentOption,
+    DbOption,
+    console,
+    err_console,
+    parse_as_of,
+    resolve_db,
+)
 from trialscout.cli.main import app
 
 VERDICT_LABEL = {
@@ -28,31 +33,11 @@ VERDICT_LABEL = {
 }
 
 
-def db_target(db: str | None) -> str:
-    """`--db`, else `$TRIALSCOUT_DB` verbatim (a URL must not go through pathlib), else the
-    default file."""
-    if db:
-        return db
-    env = os.environ.get(DB_ENV)
-    return env if env else resolve_db(None)
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a date YYYY-MM-DD, got {value!r}", param_hint="--as-of"
-        ) from None
-
-
 def load_trial_and_criteria(nct: str, db: str | None) -> tuple[Any, Any]:
     """(trial, parsed criteria) from the store (cached parse), else a bundled seed trial."""
     from trialscout.store import Store
 
-    target = db_target(db)
+    target = resolve_db(db)
     if "://" in target or Path(target).exists():
         with Store.open(target) as store:
             trial = store.get_trial(nct)
@@ -85,11 +70,7 @@ def screen(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date the profiles describe (YYYY-MM-DD); overrides theirs."
     ),
-    absent_unless_documented: bool = typer.Option(
-        False,
-        "--absent-unless-documented",
-        help="Treat history items the record does not mention as absent (off by default).",
-    ),
+    absent_unless_documented: bool = AbsentOption,
 ) -> None:
     """Screen many patients for one trial: who fits, who might (and what is missing), who not."""
     from trialscout.match.policy import MatchPolicy
