@@ -8,6 +8,7 @@ from trialscout.criteria.extractors.base import wanted
 from trialscout.criteria.logic import build
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
+from trialscout.criteria.vocab import squash
 
 PARSER_VERSION = "0.5.0"
 
@@ -21,8 +22,9 @@ def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bo
 
         return UnparsedAtom(text="", span=(start, start)), False
     founds: list[Found] = []
+    squashed = squash(ctx.low)
     for ex in EXTRACTORS:
-        if wanted(ex, ctx.low):  # keyword prefilter declared with `base.needs`
+        if wanted(ex, ctx.low, squashed):  # keyword prefilter (`base.needs`/`needs_derived`)
             founds.extend(ex(ctx))
     return build(ctx, founds, 0, len(norm.text))
 

@@ -26,6 +26,14 @@ def read_table(name: str) -> list[dict[str, str]]:
     return [dict(r) for r in csv.DictReader(lines)]
 
 
+_SQUASH = re.compile(r"[\s\-]+")
+
+
+def squash(s: str) -> str:
+    """`s` without whitespace and hyphens: phrase gates are checked on squashed text."""
+    return _SQUASH.sub("", s)
+
+
 def _key(s: str) -> str:
     return re.sub(r"[\s\-']+", "", s.lower())
 
@@ -185,6 +193,9 @@ class PhraseMatcher:
         )
         self._long_at = _starts(long_p, fold=True) if long_p else None
         self._short_at = _starts(short_p, fold=False) if short_p else None
+        # words are only ever joined by optional space/hyphen, so with spaces and hyphens
+        # removed every match contains its whole phrase: a complete gate (see `squash`)
+        self.keywords: frozenset[str] = frozenset(squash(p.lower()) for p in long_p + short_p)
 
     def lookup(self, text: str) -> str | None:
         k = _key(text)

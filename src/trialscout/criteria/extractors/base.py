@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -185,8 +185,77 @@ def needs(*keywords: str) -> Callable[[Extractor], Extractor]:
     return wrap
 
 
-def wanted(fn: Extractor, low: str) -> bool:
-    """False when the extractor declared keywords and the criterion has none of them."""
+def derived_gate(
+    phrases: Iterable[str] = (), patterns: Iterable[re.Pattern[str]] = ()
+) -> tuple[str, ...] | None:
+    """A complete keyword gate: vocabulary keywords plus each regex's required literals.
+
+    Keywords are squashed (`vocab.squash`) and checked on the squashed criterion: a
+    literal inside the text stays inside it once spaces and hyphens are removed. None
+    (no gate) when one of the regexes has no literal every match must contain.
+    """
+    from trialscout.criteria.vocab import required_literals, squash
+
+    kws = {squash(k.lower()) for k in phrases}
+    for rx in patterns:
+        lits = required_literals(rx.pattern)
+        if not lits:
+            return None
+        kws.update(squash(x) for x in lits)
+    if "" in kws:
+        return None  # a keyword of only spaces/hyphens: nothing to gate on
+    # a keyword containing another one adds nothing to the gate
+    return tuple(sorted(k for k in kws if not any(j != k and j in k for j in kws)))
+
+
+def _literal_trie(words: Iterable[str]) -> str:
+    """One regex for many literals with shared prefixes factored out (fast alternation)."""
+    root: dict[str, dict] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def gen(node: dict) -> str:
+        if "" in node:
+            return ""  # a shorter keyword ends here: enough for a gate
+        alts = [re.escape(ch) + gen(child) for ch, child in node.items()]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return gen(root)
+
+
+def needs_derived(gate: tuple[str, ...] | None) -> Callable[[Extractor], Extractor]:
+    """Like `needs`, for a gate computed from the tables/regexes (see `derived_gate`).
+
+    Regex literals are exact only on ASCII text (Unicode case folding), so the gate is
+    skipped for non-ASCII criteria.
+    """
+
+    def wrap(fn: Extractor) -> Extractor:
+        if gate is not None:
+            fn.squashed_keywords = gate  # type: ignore[attr-defined]
+            fn.gate_rx = re.compile(_literal_trie(gate))  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+def wanted(fn: Extractor, low: str, squashed: str | None = None) -> bool:
+    """False when the extractor declared keywords and the criterion has none of them.
+
+    `squashed` is `vocab.squash(low)`, passed by a caller that checks many extractors.
+    """
+    rx: re.Pattern[str] | None = getattr(fn, "gate_rx", None)
+    if rx is not None:
+        if not low.isascii():
+            return True
+        if squashed is None:
+            from trialscout.criteria.vocab import squash
+
+            squashed = squash(low)
+        return rx.search(squashed) is not None
     kws: tuple[str, ...] | None = getattr(fn, "keywords", None)
     return kws is None or any(k in low for k in kws)
 

@@ -24,6 +24,8 @@ from trialscout.criteria.extractors.base import (
     Ctx,
     Found,
     comparator,
+    derived_gate,
+    needs_derived,
     number,
     to_days,
 )
@@ -246,6 +248,29 @@ def _exceptions(x: str) -> list[str]:
     return out
 
 
+_HYPER_OBJ = re.compile(
+    r"\b(?:to|against)\b|study|investigational|excipient|component|drug|contrast|antibod|agent",
+    re.I,
+)
+_DOT_END = re.compile(r"\.(?:\s|$)")
+_UNCONTROLLED_B = re.compile(r"uncontrolled|poorly controlled|not controlled|unstable|refractory")
+_UNCONTROLLED_A = re.compile(
+    r"^\s*(?:that is |which is )?(?:uncontrolled|not (?:well )?controlled|poorly controlled)",
+    re.I,
+)
+_ACTIVE_B = re.compile(r"\bactive\b|\bcurrent\b|\bongoing\b|\bsymptomatic\b|\bconcurrent\b")
+_HISTORY_B = re.compile(r"history|\bprior\b|\bprevious\b|\bpast\b")
+_LIST_WORD = re.compile(r",|\bor\b|\band\b")
+_LIST_WORD_OR = re.compile(r",|\bor\b")
+_PAREN_TAIL = re.compile(r"\s*(?:\([^)]*\))?")
+_TO_CLAUSE_END = re.compile(r"[^;.]*")
+_TIME_OF = re.compile(
+    r"\s*(?:at|by) (?:the )?time of (?:recurrence|enrol?lment|screening|study entry|randomi[sz]ation)",
+    re.I,
+)
+
+
+@needs_derived(derived_gate(vocab().condition.keywords))
 def extract_conditions(ctx: Ctx) -> list[Found]:
     t = ctx.text
     v = vocab()
@@ -256,11 +281,7 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         ident = pm.id
         if (
             ident == "drug_hypersensitivity"
-            and not re.search(
-                r"\b(?:to|against)\b|study|investigational|excipient|component|drug|contrast|antibod|agent",
-                t[b : b + 60],
-                re.I,
-            )
+            and not _HYPER_OBJ.search(t[b : b + 60])
             and pm.text.lower() in ("allergy", "allergies")
         ):
             pass
@@ -271,7 +292,7 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             k = t.find(ch, b)
             if k >= 0:
                 clause_end = min(clause_end, k)
-        sm = re.compile(r"\.(?:\s|$)").search(t, b)
+        sm = _DOT_END.search(t, b)
         if sm:
             clause_end = min(clause_end, sm.start())
         after_lim = min(clause_end, nxt) if nxt > b else clause_end
@@ -282,17 +303,11 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         fields: dict[str, object] = {}
         cover: list[tuple[int, int]] = []
         low_b = before.lower()
-        if re.search(
-            r"uncontrolled|poorly controlled|not controlled|unstable|refractory", low_b
-        ) or re.search(
-            r"^\s*(?:that is |which is )?(?:uncontrolled|not (?:well )?controlled|poorly controlled)",
-            after,
-            re.I,
-        ):
+        if _UNCONTROLLED_B.search(low_b) or _UNCONTROLLED_A.search(after):
             fields["status"] = "uncontrolled"
-        elif re.search(r"\bactive\b|\bcurrent\b|\bongoing\b|\bsymptomatic\b|\bconcurrent\b", low_b):
+        elif _ACTIVE_B.search(low_b):
             fields["status"] = "active"
-        elif re.search(r"history|\bprior\b|\bprevious\b|\bpast\b", low_b):
+        elif _HISTORY_B.search(low_b):
             fields["status"] = "history"
         if ident == "angina" and "unstable" in pm.text.lower():
             fields["status"] = "uncontrolled"
@@ -303,10 +318,10 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             if (
                 gm is not None
                 and where == "after"
-                and (gm.start() > 15 or re.search(r",|\bor\b|\band\b", rx_src[: gm.start()]))
+                and (gm.start() > 15 or _LIST_WORD.search(rx_src[: gm.start()]))
             ):
                 gm = None
-            if gm is not None and where == "before" and re.search(r",|\bor\b", rx_src[gm.end() :]):
+            if gm is not None and where == "before" and _LIST_WORD_OR.search(rx_src[gm.end() :]):
                 gm = None
             if gm is not None:
                 fields["min_grade"] = _grade(gm.group("g1") or gm.group("g2"))
@@ -337,20 +352,17 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         sysm = _SYSTEMIC.search(after)
         if sysm and sysm.start() < 40:
             fields["requires_systemic_treatment"] = True
-            tail = re.match(r"\s*(?:\([^)]*\))?", t[b + sysm.end() :])
+            tail = _PAREN_TAIL.match(t[b + sysm.end() :])
             cover.append((b + sysm.start(), b + sysm.end() + (tail.end() if tail else 0)))
         em = _EXCEPT.search(t, b, clause_end if clause_end > b else len(t))
         if em and (em.start() - b) < 200 and ident not in ("drug_hypersensitivity",):
             fields["exceptions"] = _exceptions(em.group("x"))
             cover.append((em.start(), em.end()))
         if ident == "drug_hypersensitivity":
-            hm = re.match(r"[^;.]*", t[b:])
+            hm = _TO_CLAUSE_END.match(t[b:])
             if hm:
                 cover.append((b, b + hm.end()))
-        tm = re.compile(
-            r"\s*(?:at|by) (?:the )?time of (?:recurrence|enrol?lment|screening|study entry|randomi[sz]ation)",
-            re.I,
-        ).search(t, b, clause_end if clause_end > b else len(t))
+        tm = _TIME_OF.search(t, b, clause_end if clause_end > b else len(t))
         if tm and tm.start() - b < 120:
             cover.append((tm.start(), tm.end()))
         end = max([b, *[e for s, e in cover if s >= a]])

@@ -14,7 +14,15 @@ from trialscout.criteria.atoms import (
     StageAtom,
     TimeRelationAtom,
 )
-from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
+from trialscout.criteria.extractors.base import (
+    WNUM,
+    Ctx,
+    Found,
+    derived_gate,
+    needs_derived,
+    number,
+    to_days,
+)
 from trialscout.criteria.vocab import vocab
 
 _CONFIRM = re.compile(
@@ -38,6 +46,15 @@ _NOT_DX_BEFORE = re.compile(
 )
 
 
+_DX_NAMES = re.compile(
+    r"malignan|cancer|carcinoma|tumou?r|neoplasm|lymphoma|leukemia|sarcoma|disease|diagnosis",
+    re.I,
+)
+_CYTO = re.compile(r"cytolog", re.I)
+
+
+# a result needs a cancer term, a histology term (with WHO/confirmation) or a confirmation
+@needs_derived(derived_gate(vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM,)))
 def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
@@ -49,16 +66,7 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     who = _WHO.search(t)
     if not cancers and not (hists and (conf or who)) and not conf:
         return []
-    if (
-        not cancers
-        and conf
-        and not hists
-        and not re.search(
-            r"malignan|cancer|carcinoma|tumou?r|neoplasm|lymphoma|leukemia|sarcoma|disease|diagnosis",
-            t,
-            re.I,
-        )
-    ):
+    if not cancers and conf and not hists and not _DX_NAMES.search(t):
         return []
     confirmation = None
     if conf:
@@ -70,7 +78,7 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             if c.startswith("patho")
             else "histological"
         )
-        if re.search(r"cytolog", conf.group(0), re.I) and c.startswith("histo"):
+        if _CYTO.search(conf.group(0)) and c.startswith("histo"):
             confirmation = "any"
     histologies = []
     who_types: list[str] = []
@@ -322,6 +330,13 @@ def extract_stage(ctx: Ctx) -> list[Found]:
 # ------------------------------------------------------------------ status, metastases
 
 
+_STATUS_DETAIL = re.compile(
+    r"\s*\(?\s*(?P<d>with or without|with and without|with|without)\s+(?P<w>regional|nodal|neck|distant)\s*(?:\w+\s*)?(?:recurrence|relapse|metastas\w*|involvement)?\s*\)?",
+    re.I,
+)
+
+
+@needs_derived(derived_gate(vocab().status.keywords))
 def extract_disease_status(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -338,10 +353,7 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
             continue
         detail = None
         cover: list[tuple[int, int]] = []
-        dm = re.compile(
-            r"\s*\(?\s*(?P<d>with or without|with and without|with|without)\s+(?P<w>regional|nodal|neck|distant)\s*(?:\w+\s*)?(?:recurrence|relapse|metastas\w*|involvement)?\s*\)?",
-            re.I,
-        ).match(t, pm.end)
+        dm = _STATUS_DETAIL.match(t, pm.end)
         if dm and status in ("local_recurrence", "recurrent"):
             d = dm.group("d").lower().replace(" ", "_")
             detail = f"{d}_{dm.group('w').lower()}"

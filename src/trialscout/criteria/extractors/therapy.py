@@ -10,7 +10,15 @@ from functools import lru_cache
 from typing import Any
 
 from trialscout.criteria.atoms import ConditionAtom, NotNode, PriorTherapyAtom
-from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
+from trialscout.criteria.extractors.base import (
+    WNUM,
+    Ctx,
+    Found,
+    derived_gate,
+    needs_derived,
+    number,
+    to_days,
+)
 from trialscout.criteria.vocab import read_table, vocab
 
 _TARGETS = {
@@ -366,6 +374,15 @@ def _extract_recovery(ctx: Ctx) -> list[Found]:
     return out
 
 
+_V = vocab()
+
+
+@needs_derived(
+    derived_gate(
+        _V.regimen.keywords | _V.drug.keywords | _V.drug_class.keywords | _V.modality.keywords,
+        (_TARGET_LIST, _TRIAL, _RECOVERED, _NOT_RECOVERED),
+    )
+)
 def extract_therapy(ctx: Ctx) -> list[Found]:
     return _extract_recovery(ctx) + _extract_therapy(ctx)
 
