@@ -27,7 +27,7 @@ from trialscout.criteria.atoms import (
 )
 from trialscout.match.evaluators import evaluate_atom
 from trialscout.match.evaluators.common import Ctx
-from trialscout.match.evaluators.therapy import identity, matching, treatment_infos
+from trialscout.match.evaluators.therapy import ctx_infos, identity, matching
 from trialscout.match.logic import Outcome, all_of, any_of, conditional, negate
 from trialscout.match.policy import MatchPolicy
 from trialscout.match.result import CriterionResult, MissingFact, MissingItem, Status, TrialMatch
@@ -86,7 +86,7 @@ def _paradox(
     requires (same drug/class), return (inclusion ids, therapy names)."""
     if not _against(crit.kind, outcome) or not _therapy_atoms(crit.expr):
         return None
-    infos = treatment_infos(ctx.profile)
+    infos = ctx_infos(ctx)
     required: dict[str, str] = {}  # treatment path -> name
     incl: list[str] = []
     for other in parsed.criteria:
@@ -117,10 +117,12 @@ def _paradox(
 def _result(crit: Criterion, o: Outcome) -> CriterionResult:
     missing: list[MissingFact] = []
     if o.value is None and not o.na and not o.review:
+        seen: set[tuple[str, str]] = set()
         for m in o.missing:
             if m.fact.startswith("criterion:"):
                 m = MissingFact(fact=f"criterion:{crit.id}", question=m.question)
-            if m not in missing:
+            if (m.fact, m.question) not in seen:  # a set, not list equality of models
+                seen.add((m.fact, m.question))
                 missing.append(m)
     return CriterionResult(
         id=crit.id,
@@ -140,9 +142,13 @@ def match_trial(
     parsed: ParsedCriteria,
     *,
     policy: MatchPolicy | None = None,
+    memo: dict[str, Any] | None = None,
 ) -> TrialMatch:
-    """Evaluate every criterion of `parsed` for `profile`; `trial` supplies id and title."""
-    ctx = Ctx(profile, policy or MatchPolicy())
+    """Evaluate every criterion of `parsed` for `profile`; `trial` supplies id and title.
+
+    `memo`: a dict to share profile-derived values across calls for the same, unchanged
+    `profile` (one per `find`); leave it out when the profile may change between calls."""
+    ctx = Ctx(profile, policy or MatchPolicy(), {} if memo is None else memo)
     outcomes: dict[str, Outcome] = {}
     results: list[CriterionResult] = []
     for crit in parsed.criteria:
@@ -165,9 +171,12 @@ def match_trial(
         results.append(r)
 
     # Sub-items: a parent's status derives from its children (inclusion AND, exclusion OR).
-    by_id = {r.id: r for r in results}
+    kids_of: dict[str, list[CriterionResult]] = {}
+    for k in results:
+        if k.parent is not None:
+            kids_of.setdefault(k.parent, []).append(k)
     for r in results:
-        kids = [k for k in results if k.parent == r.id]
+        kids = kids_of.get(r.id)
         if not kids:
             continue
         r.children = [k.id for k in kids]
@@ -183,7 +192,6 @@ def match_trial(
         r.status = st
         r.reason = f"From its sub-items ({', '.join(r.children)}): {derived.reason}"
         r.missing = []
-    del by_id
 
     counted = [r for r in results if r.counted]
     statuses = [r.status for r in counted]

@@ -38,10 +38,52 @@ def _filters(q: SearchQuery) -> list[Any]:
     return conds
 
 
-def _candidates(q: SearchQuery, index: SearchIndex) -> tuple[Select[Any], bool]:
-    tq = TextQuery(
+def _text_query(q: SearchQuery) -> TextQuery:
+    return TextQuery(
         phrases=parse_text(q.text), mode=q.match, conditions=parse_conditions(q.conditions)
     )
+
+
+# Rows read past the page in `_text_only_page`, so that trials tied on score at the page's edge
+# are all seen (copies of one record score the same).
+_TIE_SLACK = 256
+
+
+def _text_only_page(
+    conn: Connection, index: SearchIndex, tq: TextQuery, q: SearchQuery
+) -> tuple[int, list[tuple[str, float]]] | None:
+    """A text query with no filter: rank in the full-text index alone, then look up only the
+    page's trials. The general query joins every match to `trials` before sorting, which at
+    100k trials cost more than scoring them. None when ties run past what was read (the
+    caller then runs the general query); the order and the total are the same either way."""
+    fts = index.match(tq)
+    k = q.offset + q.limit
+    top = conn.execute(
+        select(fts.c.doc_id, fts.c.score).order_by(fts.c.score.desc()).limit(k + _TIE_SLACK)
+    ).all()
+    if len(top) < k + _TIE_SLACK:
+        total = len(top)  # every match was read
+    elif top[-1][1] < top[k - 1][1]:
+        # The index and `trials` are written in the same transactions: one row each per trial.
+        total = conn.execute(select(func.count()).select_from(fts)).scalar_one()
+    else:
+        return None
+    edge = top[k - 1][1] if len(top) >= k else None
+    score = {r[0]: r[1] for r in top if edge is None or r[1] >= edge}
+    if not score or q.offset >= len(score):
+        return total, []
+    rows = conn.execute(
+        select(trials.c.doc_id, trials.c.nct_id)
+        .where(trials.c.doc_id.in_(list(score)))
+        .order_by(trials.c.last_update.desc(), trials.c.nct_id)
+    ).all()
+    # Stable: equal scores keep the database's (last_update desc, nct_id) order.
+    ranked = sorted(((r[1], score[r[0]]) for r in rows), key=lambda r: -r[1])
+    return total, ranked[q.offset : k]
+
+
+def _candidates(q: SearchQuery, index: SearchIndex) -> tuple[Select[Any], bool]:
+    tq = _text_query(q)
     if tq.is_empty():
         stmt = select(trials.c.nct_id, literal(None).label("score"), trials.c.last_update)
         has_text = False
@@ -144,16 +186,30 @@ def _page(
 def run_search(conn: Connection, index: SearchIndex, q: SearchQuery) -> SearchPage:
     stmt, has_text = _candidates(q, index)
     if q.near is None:
-        total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        if has_text and not _filters(q):
+            fast = _text_only_page(conn, index, _text_query(q), q)
+            if fast is not None:
+                total, hits = fast
+                return _page(conn, q, total, [(nct_id, s, None) for nct_id, s in hits])
         sub = stmt.subquery()
         order = (
             [sub.c.score.desc(), sub.c.last_update.desc(), sub.c.nct_id]
             if has_text
             else [sub.c.last_update.is_(None), sub.c.last_update.desc(), sub.c.nct_id]
         )
+        # One pass over the matches gives the page and the exact total (a window count);
+        # a separate count query would run the full-text match a second time.
         rows = conn.execute(
-            select(sub.c.nct_id, sub.c.score).order_by(*order).limit(q.limit).offset(q.offset)
+            select(sub.c.nct_id, sub.c.score, func.count().over().label("total"))
+            .order_by(*order)
+            .limit(q.limit)
+            .offset(q.offset)
         ).all()
+        if rows:
+            total = int(rows[0][2])
+        else:
+            # An empty page (no match, or an offset past the end) carries no window row.
+            total = conn.execute(select(func.count()).select_from(sub)).scalar_one()
         return _page(conn, q, total, [(r[0], r[1], None) for r in rows])
 
     # Distance: every candidate's nearest recruiting site, then rank in Python.

@@ -12,7 +12,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -142,15 +147,58 @@ def retrieve(
     return [(r[0], float(r[1])) for r in conn.execute(stmt)]
 
 
-def _load_trials(conn: Connection, ids: Sequence[str]) -> dict[str, Trial]:
-    out: dict[str, Trial] = {}
+@dataclass(frozen=True)
+class _TrialRef:
+    """What `match_trial` reads of a trial (id and title) when its parse is cached: building
+    the full `Trial` model of every candidate cost more than the rest of retrieval."""
+
+    nct_id: str
+    brief_title: str | None
+    official_title: str | None
+
+
+def _load_trials(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The stored JSON of each trial; turned into a model only where it is needed."""
+    out: dict[str, str] = {}
     for i in range(0, len(ids), 500):
         rows = conn.execute(
             select(trials.c.nct_id, trials.c.data).where(trials.c.nct_id.in_(ids[i : i + 500]))
         )
         for nct_id, data in rows:
-            out[nct_id] = Trial.model_validate_json(data)
+            out[nct_id] = data
     return out
+
+
+def _trial_ref(nct_id: str, data: str) -> _TrialRef:
+    doc = json.loads(data)
+    return _TrialRef(nct_id, doc.get("brief_title"), doc.get("official_title"))
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while candidates are matched. Matching makes many
+    small models that outlive a young collection, so full (generation 2) collections over
+    the whole heap, 0.1-0.2 s each, fell inside single trials (the find spikes,
+    docs/find.md). Reference counting still frees almost everything; the collector runs
+    again when the last concurrent find leaves."""
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _cached_parses(conn: Connection, ids: Sequence[str]) -> dict[str, ParsedCriteria]:
@@ -303,12 +351,22 @@ def find_trials(
     if radius_km is not None and near is not None:
         hits = [h for h in hits if dist.get(h[0], float("inf")) <= radius_km]
     matches: list[tuple[TrialMatch, float, int]] = []
-    for i, (nct_id, score) in enumerate(hits, start=1):
-        trial = loaded.get(nct_id)
-        if trial is None:
-            continue
-        parsed = cached.get(nct_id) or get_or_parse(store, trial)
-        matches.append((match_trial(profile, trial, parsed, policy=policy), score, i))
+    memo: dict[str, Any] = {}  # profile-derived values, computed once for all candidates
+    with _gc_paused():
+        for i, (nct_id, score) in enumerate(hits, start=1):
+            data = loaded.get(nct_id)
+            if data is None:
+                continue
+            trial: Trial | _TrialRef
+            parsed = cached.get(nct_id)
+            if parsed is None:
+                trial = Trial.model_validate_json(data)
+                parsed = get_or_parse(store, trial)
+            else:
+                trial = _trial_ref(nct_id, data)
+            matches.append(
+                (match_trial(profile, trial, parsed, policy=policy, memo=memo), score, i)
+            )
     ranked = rank(matches, ranking)
     hidden = 0
     if not show_ineligible:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from trialscout.match.data import question
 from trialscout.match.logic import Outcome, false, unknown
@@ -17,6 +18,9 @@ from trialscout.patient.profile import PatientProfile
 class Ctx:
     profile: PatientProfile
     policy: MatchPolicy
+    # Values derived from the profile alone (normalised negatives, treatment infos), computed
+    # once per profile instead of once per criterion; shared across the trials of one `find`.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def as_of(self) -> dt.date:
@@ -46,14 +50,25 @@ def negated(ctx: Ctx, terms: list[str]) -> str | None:
     "prior chemotherapy" (curative chemotherapy may still have been given).
     """
     want = {norm(t) for t in terms if t}
-    for n in ctx.profile.negatives:
-        k = norm(n)
+    for n, k, core_re in _negatives(ctx):
         if k in want:
             return n
-        core = " ".join(_GENERIC_NEGATIVE_WORDS.sub(" ", k).split())
-        if core and any(w and re.search(rf"\b{re.escape(core)}\b", w) for w in want):
+        if core_re is not None and any(w and core_re.search(w) for w in want):
             return n
     return None
+
+
+def _negatives(ctx: Ctx) -> list[tuple[str, str, re.Pattern[str] | None]]:
+    """(entry, normalised entry, word-bounded pattern of its core) per `negatives` entry."""
+    out: list[tuple[str, str, re.Pattern[str] | None]] | None = ctx.memo.get("negatives")
+    if out is None:
+        out = []
+        for n in ctx.profile.negatives:
+            k = norm(n)
+            core = " ".join(_GENERIC_NEGATIVE_WORDS.sub(" ", k).split())
+            out.append((n, k, re.compile(rf"\b{re.escape(core)}\b") if core else None))
+        ctx.memo["negatives"] = out
+    return out
 
 
 def silence(ctx: Ctx, what: str, fact: MissingFact, negative_terms: list[str]) -> Outcome:

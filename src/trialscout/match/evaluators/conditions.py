@@ -7,6 +7,7 @@ settles it the other way; silence is unknown unless the opt-in policy says other
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from trialscout.criteria.atoms import ConditionAtom
@@ -34,6 +35,13 @@ CANCER_WORDS = (
 
 
 def condition_ids(name: str) -> set[str]:
+    return set(_condition_ids(name))
+
+
+@lru_cache(maxsize=4096)
+def _condition_ids(name: str) -> frozenset[str]:
+    """Cached: the same few profile conditions are looked up for every criterion of every
+    trial."""
     v = vocab()
     ids = {norm(name).replace(" ", "_")}
     if (k := v.condition.lookup(name)) is not None:
@@ -42,9 +50,10 @@ def condition_ids(name: str) -> set[str]:
     out: set[str] = set()
     for i in ids:
         out |= ancestors("condition", i)
-    return out
+    return frozenset(out)
 
 
+@lru_cache(maxsize=4096)
 def _is_cancer(name: str) -> bool:
     return any(w in name.lower() for w in CANCER_WORDS) or bool(vocab().cancer.find(name))
 
@@ -89,7 +98,7 @@ def eval_condition(a: ConditionAtom, ctx: Ctx) -> Outcome:
         items += [
             (f"conditions[{i}]", c)
             for i, c in enumerate(p.conditions)
-            if cid in condition_ids(c.name) or norm(c.name) == norm(label)
+            if cid in _condition_ids(c.name) or norm(c.name) == norm(label)
         ]
     for path, c in items:
         status = c.status if isinstance(c, Condition) else None

@@ -88,6 +88,7 @@ def _regimens() -> dict[str, list[str]]:
     }
 
 
+@lru_cache(maxsize=4096)
 def drug_id(name: str) -> str:
     v = vocab()
     hit = v.drug.lookup(name)
@@ -95,6 +96,14 @@ def drug_id(name: str) -> str:
         return hit
     p = pvocab.drug_for_text(name)
     return (v.drug.lookup(p) or p) if p else norm(name)
+
+
+def ctx_infos(ctx: Ctx) -> list[TxInfo]:
+    """`treatment_infos` of the context's profile, computed once per profile (`Ctx.memo`)."""
+    infos: list[TxInfo] | None = ctx.memo.get("treatment_infos")
+    if infos is None:
+        infos = ctx.memo["treatment_infos"] = treatment_infos(ctx.profile)
+    return infos
 
 
 def treatment_infos(p: PatientProfile) -> list[TxInfo]:
@@ -327,7 +336,7 @@ def matching(
     a: PriorTherapyAtom, ctx: Ctx, loose: bool = False
 ) -> list[tuple[TxInfo, bool | None]]:
     """Treatments whose identity fits the atom (loose) or that meet it fully; three-valued."""
-    infos = treatment_infos(ctx.profile)
+    infos = ctx_infos(ctx)
     out: list[tuple[TxInfo, bool | None]] = []
     for x in infos:
         ident = identity(a, x)
@@ -342,7 +351,7 @@ def matching(
 
 
 def eval_prior_therapy(a: PriorTherapyAtom, ctx: Ctx) -> Outcome:
-    infos = treatment_infos(ctx.profile)
+    infos = ctx_infos(ctx)
     what = describe(a)
     trues: list[str] = []
     unk_ev: list[str] = []
