@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -59,3 +61,30 @@ def parse_as_of(value: str | None) -> dt.date | None:
         raise typer.BadParameter(
             f"expected a date YYYY-MM-DD, got {value!r}", param_hint="--as-of"
         ) from None
+
+
+DEMO_SEEDS = Path(__file__).resolve().parent.parent / "demo" / "seeds"
+
+
+def load_trial_and_criteria(nct: str, db: str | None) -> tuple[Any, Any]:
+    """(trial, parsed criteria) from the store (cached parse), else a bundled seed trial;
+    (None, None) when neither has it. The store is closed before returning."""
+    from trialscout.store import Store
+
+    target = resolve_db(db)
+    if "://" in target or Path(target).exists():
+        with Store.open(target) as store:
+            trial = store.get_trial(nct)
+            if trial is not None:
+                from trialscout.criteria.cache import get_or_parse
+
+                return trial, get_or_parse(store, trial)
+    seed = DEMO_SEEDS / f"{nct}.json"
+    if seed.is_file():
+        from trialscout.criteria.parser import parse_criteria
+        from trialscout.registry.json_reader import trial_from_api_v2
+
+        trial = trial_from_api_v2(json.loads(seed.read_text(encoding="utf-8")), str(seed))
+        text = trial.eligibility.criteria if trial.eligibility else None
+        return trial, parse_criteria(text, trial.nct_id)
+    return None, None

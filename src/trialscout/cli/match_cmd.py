@@ -18,49 +18,17 @@ from trialscout.cli.common import (
     DbOption,
     console,
     err_console,
+    load_trial_and_criteria,
     parse_as_of,
-    resolve_db,
 )
 from trialscout.cli.main import app
 from trialscout.match.result import TrialMatch
-
-DEMO_SEEDS = Path(__file__).resolve().parent.parent / "demo" / "seeds"
 
 VERDICT_STYLE = {
     "eligible": ("ELIGIBLE", "green"),
     "possibly_eligible": ("POSSIBLY ELIGIBLE", "yellow"),
     "ineligible": ("INELIGIBLE", "red"),
 }
-
-
-def _load_trial(nct: str, db: str | None) -> tuple[Any | None, Any | None]:
-    """(trial, store): from the store when it holds the trial, else the bundled seed."""
-    from trialscout.store import Store
-
-    target = resolve_db(db)
-    store = None
-    if "://" in target or Path(target).exists():
-        store = Store.open(target)
-        trial = store.get_trial(nct)
-        if trial is not None:
-            return trial, store
-    seed = DEMO_SEEDS / f"{nct}.json"
-    if seed.is_file():
-        from trialscout.registry.json_reader import trial_from_api_v2
-
-        return trial_from_api_v2(json.loads(seed.read_text(encoding="utf-8")), str(seed)), store
-    return None, store
-
-
-def _parsed(trial: Any, store: Any | None) -> Any:
-    if store is not None:
-        from trialscout.criteria.cache import get_or_parse
-
-        return get_or_parse(store, trial)
-    from trialscout.criteria.parser import parse_criteria
-
-    text = trial.eligibility.criteria if trial.eligibility else None
-    return parse_criteria(text, trial.nct_id)
 
 
 def match_json(patient_id: str | None, results: list[TrialMatch]) -> dict[str, Any]:
@@ -159,7 +127,7 @@ def match(
     for raw in trial:
         nct = raw.strip().upper()
         try:
-            t, store = _load_trial(nct, db)
+            t, parsed = load_trial_and_criteria(nct, db)
         except Exception as e:  # a bad store must not hide the other trials
             err_console.print(f"{nct}: cannot open store: {e}")
             failed += 1
@@ -168,7 +136,7 @@ def match(
             err_console.print(f"{nct}: not in the store (run `trialscout ingest`) nor bundled")
             failed += 1
             continue
-        results.append(match_trial(loaded.profile, t, _parsed(t, store), policy=policy))
+        results.append(match_trial(loaded.profile, t, parsed, policy=policy))
     results.sort(key=lambda r: r.rank_key(), reverse=True)
     if fmt == "json":
         typer.echo(json.dumps(match_json(loaded.profile.id, results), indent=2, ensure_ascii=False))

@@ -10,7 +10,6 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
@@ -21,8 +20,8 @@ from trialscout.cli.common import (
     DbOption,
     console,
     err_console,
+    load_trial_and_criteria,
     parse_as_of,
-    resolve_db,
 )
 from trialscout.cli.main import app
 
@@ -31,31 +30,6 @@ VERDICT_LABEL = {
     "possibly_eligible": "[yellow]possibly[/]",
     "ineligible": "[red]ineligible[/]",
 }
-
-
-def load_trial_and_criteria(nct: str, db: str | None) -> tuple[Any, Any]:
-    """(trial, parsed criteria) from the store (cached parse), else a bundled seed trial."""
-    from trialscout.store import Store
-
-    target = resolve_db(db)
-    if "://" in target or Path(target).exists():
-        with Store.open(target) as store:
-            trial = store.get_trial(nct)
-            if trial is not None:
-                from trialscout.criteria.cache import get_or_parse
-
-                return trial, get_or_parse(store, trial)
-    from trialscout.cli.match_cmd import DEMO_SEEDS
-
-    seed = DEMO_SEEDS / f"{nct}.json"
-    if seed.is_file():
-        from trialscout.criteria.parser import parse_criteria
-        from trialscout.registry.json_reader import trial_from_api_v2
-
-        trial = trial_from_api_v2(json.loads(seed.read_text(encoding="utf-8")), str(seed))
-        text = trial.eligibility.criteria if trial.eligibility else None
-        return trial, parse_criteria(text, trial.nct_id)
-    return None, None
 
 
 @app.command()
