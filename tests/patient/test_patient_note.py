@@ -187,3 +187,15 @@ def test_load_note_file_and_note_option(notes: Path, fixtures: Path) -> None:
 
 def test_empty_note() -> None:
     assert extract_facts("   ").facts == []
+
+
+def test_urine_and_fractional_excretion_values_are_not_read_as_serum_labs() -> None:
+    """'fractional excretion of sodium 3.3%' once became a serum sodium of 3.3."""
+    facts = extract_facts(
+        "Labs: fractional excretion of sodium 3.3%. Serum sodium 131 mmol/L. "
+        "Urine creatinine 80 mg/dL, creatinine 1.1 mg/dL."
+    )
+    labs = [f.value for f in facts.of("labs")]
+    assert {"test": "sodium", "value": 131.0, "unit": "mmol/L"} in labs
+    assert {"test": "creatinine", "value": 1.1, "unit": "mg/dL"} in labs
+    assert all(lab.get("value") not in (3.3, 80.0) for lab in labs)

@@ -208,6 +208,16 @@ def _lab_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     return rx, aliases
 
 
+@lru_cache(maxsize=1)
+def _other_test_before() -> re.Pattern[str]:
+    """Matches text ending in a word that makes the next lab name another test (urine, CSF)."""
+    words = vocab.load_data("labs.json")["other_test_prefixes"]
+    alt = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(rf"(?i)\b(?:{alt})\s*$")
+
+
 def _norm_unit(raw: str) -> str | None:
     u = raw.strip().rstrip(".,;")
     if not u:
@@ -390,6 +400,8 @@ def _labs(d: _Doc, facts: list[ExtractedFact]) -> None:
             continue  # 'HIV negative' is a condition; short names need a number
         if len(alias) <= 2 and not alias.isupper() and alias.lower() != "hb":
             continue  # 'k', 'na' in running text
+        if _other_test_before().search(d.text, max(0, m.start() - 40), m.start()):
+            continue  # 'fractional excretion of sodium', 'urine creatinine': not the serum value
         item: dict[str, Any] = {"test": name}
         if m.group("num"):
             item["value"] = float(m.group("num").replace(",", ""))
