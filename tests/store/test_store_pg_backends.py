@@ -137,16 +137,29 @@ def test_upsert_rules_roundtrip_and_order(store_url: str) -> None:
         assert store.upsert_batch([(undated, raw(undated))]).unchanged == 1
         assert store.get_trial("NCT00000002").brief_title == "newer"  # type: ignore[union-attr]
 
+        tie = trial("NCT00000002", "2024-03-01", title="tie")  # same date: first one kept
+        assert store.upsert_batch([(tie, raw(tie))]).unchanged == 1
+        assert store.get_trial("NCT00000002").brief_title == "newer"  # type: ignore[union-attr]
+
+        u = trial("NCT00000003", None, title="undated")
+        store.upsert_batch([(u, raw(u))])
+        d = trial("NCT00000003", "2020-01", title="dated")
+        assert store.upsert_batch([(d, raw(d))]).updated == 1
+        assert store.get_trial("NCT00000003").brief_title == "dated"  # type: ignore[union-attr]
+
         a = trial("NCT00000004", "2020-01-01", title="old")
         b = trial("NCT00000004", "2021-01-01", title="new")
-        res = store.upsert_batch([(a, raw(a)), (b, raw(b))])
-        assert (res.inserted, res.updated, res.unchanged) == (1, 0, 1)
+        c = trial("NCT00000004", "2021-01-01", title="tie")
+        res = store.upsert_batch([(a, raw(a)), (b, raw(b)), (c, raw(c))])
+        assert (res.inserted, res.updated, res.unchanged) == (1, 0, 2)
+        assert store.get_trial("NCT00000004").brief_title == "new"  # type: ignore[union-attr]
         assert [x.nct_id for x in store.iter_trials()] == [
             "NCT00000001",
             "NCT00000002",
+            "NCT00000003",
             "NCT00000004",
         ]
-        assert store.count() == 3
+        assert store.count() == 4
 
 
 def test_update_replaces_sites_and_index_rows(store_url: str) -> None:
