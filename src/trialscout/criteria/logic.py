@@ -9,8 +9,17 @@ import bisect
 import itertools
 import re
 
-from trialscout.criteria.atoms import AndNode, Expr, NotNode, OrNode, ReviewAtom, UnparsedAtom
+from trialscout.criteria.atoms import (
+    AndNode,
+    Expr,
+    NotNode,
+    OrNode,
+    ReviewAtom,
+    UnparsedAtom,
+    iter_atoms,
+)
 from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
+from trialscout.criteria.vocab import read_table, vocab
 
 _STOP = frozenset(
     [
@@ -502,6 +511,35 @@ _STOP = frozenset(
         "inclusive",
     ]
 )
+
+
+def _noncontent_table() -> tuple[
+    frozenset[str], re.Pattern[str] | None, list[tuple[frozenset[str], re.Pattern[str]]]
+]:
+    """data/criteria/noncontent.csv (the table says why each row is there): words never
+    content; phrases never content; qualifiers not content in a clause holding an atom (of
+    one of the row's `atoms` types when it names some), grouped by that type set."""
+    rows = read_table("noncontent.csv")
+    words = frozenset(r["text"].strip().lower() for r in rows if r["kind"] == "word")
+    phrases = [r["text"] for r in rows if r["kind"] == "phrase"]
+    groups: dict[frozenset[str], list[str]] = {}
+    for r in rows:
+        if r["kind"] == "qualifier":
+            types = frozenset(x for x in (r.get("atoms") or "").split("|") if x)
+            groups.setdefault(types, []).append(r["text"])
+
+    def alt(xs: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{x})" for x in xs), re.I)
+
+    return (
+        words,
+        alt(phrases) if phrases else None,
+        [(types, alt(xs)) for types, xs in groups.items()],
+    )
+
+
+_TABLE_WORDS, _TABLE_PHRASE, _TABLE_QUALIFIERS = _noncontent_table()
+_STOP = _STOP | _TABLE_WORDS
 _NEG = re.compile(
     r"^\W*(?:(?:the\s+)?(?:patients?|subjects?|participants?|individuals?)\s+(?:must|should|will|shall|may)?\s*(?:have\s+)?)?"
     r"(?:no|not|without|never|absence of|free of|must not|should not|cannot|did not|do not|does not|has not|have not|had not|neither|none|lack of|no evidence of|no history of|no known)\b",
@@ -516,7 +554,7 @@ _NEG_PART_OF_FACT = re.compile(
 _CUE = re.compile(
     r"\b(?:(?:patients?|subjects?|participants?|those|they)\s+(?:\w+\s+){0,3}?)?(?:are\s+|is\s+|will be\s+|would be\s+)?"
     r"(?:eligible|allowed|permitted|acceptable|can be (?:enrolled|included)|may be (?:enrolled|included)|may participate)\s+(?:only\s+)?(?:if|when|provided|as long as)\b"
-    r"|\bunless\b|\bprovided (?:that\s+)?\b|\bexcept (?:if|when|for (?:patients|subjects|participants|those)|in (?:patients|subjects|participants)|those)\b"
+    r"|\bunless\b|(?<!has )(?<!have )(?<!had )(?<!be )(?<!being )\bprovided (?!(?:written|signed|informed|consent|by)\b)(?:that\s+)?\b|\bexcept (?:if|when|for (?:patients|subjects|participants|those)|in (?:patients|subjects|participants)|those)\b"
     r"|\bas long as\b|\bonly if\b",
     re.I,
 )
@@ -737,6 +775,8 @@ def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int
     out += [m.span() for m in _ABBREV.finditer(t, a, b)]
     out += [m.span() for m in _LABEL.finditer(t, a, b)]
     out += [m.span() for m in _NO_LIMIT.finditer(t, a, b)]
+    if _TABLE_PHRASE is not None:
+        out += [m.span() for m in _TABLE_PHRASE.finditer(t, a, b)]
     out += _qualifier_regions(ctx, kept, a, b)
     first_atom = min((f.start for f in kept), default=b)
     for m in _EXAMPLES.finditer(t, a, b):
@@ -746,19 +786,44 @@ def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int
 
 
 def _qualifier_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
-    """Qualifier phrases (`_QUALIFIER`) in a clause that holds an accepted atom.
+    """Qualifier phrases (`_QUALIFIER`, noncontent.csv) in a clause that holds an atom.
 
     A window or comparator qualifies the atom of its own clause; in a clause with no atom it
     qualifies something unparsed, so it stays content there.
     """
     t = ctx.text
     cuts = [a, *(m.end() for m in _CLAUSE_SPLIT.finditer(t, a, b)), b]
-    atoms = [r for f in kept for r in f.regions()]
     out: list[tuple[int, int]] = []
     for x, y in itertools.pairwise(cuts):
-        if not any(x <= s < y for s, _ in atoms):
+        inside = [f for f in kept if any(x <= s < y for s, _ in f.regions())]
+        if not inside:
             continue
         out += [m.span() for m in _QUALIFIER.finditer(t, x, y)]
+        types = {e.type for f in inside for e in iter_atoms(f.expr)}
+        for need, rx in _TABLE_QUALIFIERS:
+            if not need or need & types:
+                out += [m.span() for m in rx.finditer(t, x, y)]
+        out += _cancer_context(t, x, y)
+    return out
+
+
+# "prior chemotherapy for prostate cancer", "malignancy other than HNSCC": the words just
+# before a cancer name that make it the setting of another atom (as extractors/disease.py
+# `_NOT_DX_BEFORE`, which keeps such a cancer from being a diagnosis atom).
+_CANCER_CONTEXT = re.compile(
+    r"(?:(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from)\s+(?:(?:a|an|the|primary|prior|previous|their|[\w-]+)\s+){0,2}"
+    r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|radiation|irradiation|surgery|resection|inhibitors?|agents?|involvement|lines?|immunotherapy)\s+(?:\w+\s+){0,3}?(?:for|of|with|against)\s+(?:(?:the|their|this|advanced|metastatic|recurrent|primary|locally|[\w-]+)\s+){0,2})$",
+    re.I,
+)
+
+
+def _cancer_context(t: str, x: int, y: int) -> list[tuple[int, int]]:
+    """Cancer names in [x, y) that name the setting of another atom (`_CANCER_CONTEXT`)."""
+    out: list[tuple[int, int]] = []
+    for c in vocab().cancer.find(t[x:y]):
+        a, b = x + c.start, x + c.end
+        if _CANCER_CONTEXT.search(t[max(x, a - 60) : a]):
+            out.append((a, b))
     return out
 
 
@@ -794,8 +859,15 @@ def _content_words(
         w = m.group().lower().strip("'-")
         if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
             continue
+        if "-" in w and all(p in _STOP or len(p) < 3 for p in w.split("-")):
+            continue  # "protocol-defined", "treatment-related": every part is filler
         out.append(sp)
     return out
+
+
+# Set to a list to collect (criterion text, leftover word spans, whether an atom was kept)
+# for every leftover decision that flags words (scripts/criteria_coverage.py); None in use.
+LEFTOVER_SINK: list[tuple[str, list[tuple[int, int]], bool]] | None = None
 
 
 def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | None:
@@ -812,6 +884,8 @@ def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | N
         words = _content_words(ctx, regions + _free_regions(ctx, kept, a, b), a, b)
     if not words:
         return None
+    if LEFTOVER_SINK is not None:
+        LEFTOVER_SINK.append((ctx.text, words, bool(kept)))
     return words[0][0], words[-1][1]
 
 

@@ -11,17 +11,22 @@ from trialscout.criteria.extractors.base import NUM, WNUM, Ctx, Found, number
 from trialscout.criteria.extractors.labs import XCMP as CMP
 from trialscout.criteria.extractors.labs import cmp_of as comparator
 
-_YRS = r"(?:years?|yrs?|y/?o|y)(?:\s*(?:old|of age))?"
+_YRS = r"(?:years?|yrs?|y/?o|y)(?:[\s-]*(?:old|of age))?"
 _AGE_RANGE = re.compile(
     r"(?:\bage[ds]?\b[^\d;]{0,25}?|(?:between|from)\s*)(?P<a>\d{1,3})\s*(?:years?\s*)?"
     r"(?:-|to|and|~)\s*(?P<b>\d{1,3})\s*(?:" + _YRS + r")?(?:\s*\(inclusive\)|\s*inclusive)?"
     r"|(?P<a2>\d{1,3})\s*(?:-|to|~)\s*(?P<b2>\d{1,3})\s*" + _YRS,
     re.I,
 )
+_AGE_MONTHS = re.compile(
+    r"\bage[ds]?\b[^\d;]{0,15}?(?:between|from)?\s*(?P<m>\d{1,2})\s*months?\s*(?:-|to|and)\s*(?P<y>\d{1,3})\s*"
+    + _YRS,
+    re.I,
+)
 _AGE_CMP = re.compile(
     r"(?:\bage[ds]?\b|years of age|years old)[^\d;<>=]{0,25}?(?P<cmp>" + CMP + r")\s*(?P<v>\d{1,3})"
     r"(?:\s*" + _YRS + r")?"
-    r"|(?P<cmp2>" + CMP + r")\s*(?P<v2>\d{1,3})\s*" + _YRS,
+    r"|(?P<cmp2>" + CMP + r")\s*(?P<v2>\d{1,3})[\s-]*" + _YRS,
     re.I,
 )
 _AGE_POST = re.compile(
@@ -32,7 +37,7 @@ _AGE_POST = re.compile(
 _AGE_BARE = re.compile(
     r"\W*(?:age\W*)?" + CMP + r"\s*\d{1,3}\s*(?:years?|yrs?)(?:\s*old)?\W*", re.I
 )
-_AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years? old|years of age|\byrs\b|\badults?\b", re.I)
+_AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years?[\s-]old|years of age|\byrs\b|\badults?\b", re.I)
 
 
 def extract_age(ctx: Ctx) -> list[Found]:
@@ -43,6 +48,7 @@ def extract_age(ctx: Ctx) -> list[Found]:
         not bare
         and not _AGE_CONTEXT.search(t)
         and not re.search(r"\d\s*years?\s*(?:or|and)\s*(?:older|above|younger)", t, re.I)
+        and not re.match(r"\W*\d{1,3}\s*(?:-|to|~)\s*\d{1,3}\s*(?:years?|yrs?)\b", t, re.I)
     ):
         return []
     lo: float | None = None
@@ -57,12 +63,20 @@ def extract_age(ctx: Ctx) -> list[Found]:
         x, y = float(a), float(b)
         if not (0 <= x < y <= 120):
             continue
-        if m.group("a2") and not re.search(
-            r"\bage|old|of age", t[max(0, m.start() - 30) : m.end() + 12], re.I
+        if (
+            m.group("a2")
+            and m.start() > 2
+            and not re.search(r"\bage|old|of age", t[max(0, m.start() - 30) : m.end() + 12], re.I)
         ):
-            continue
+            continue  # "3-5 years" inside a criterion is a duration, unless it leads it
         lo, hi = x, y
         spans.append(m.span())
+    for m in _AGE_MONTHS.finditer(t):
+        # "Age 12 months to 21 years": the lower bound in months
+        x, y = float(m.group("m")) / 12, float(m.group("y"))
+        if x < y <= 120 and not spans:
+            lo, hi = round(x, 2), y
+            spans.append(m.span())
     for m in _AGE_CMP.finditer(t):
         if any(a <= m.start() < b for a, b in spans):
             continue
@@ -182,12 +196,17 @@ def extract_sex(ctx: Ctx) -> list[Found]:
 
 
 _SCALE = (
-    r"(?P<scale>eastern cooperative oncology group|ecog|zubrod|karnofsky|kps|lansky|lps|"
+    r"(?P<scale>eastern cooperative (?:oncology )?group|ecog|zubrod|karnofsky|kps|lansky|lps|"
     r"world health organi[sz]ation|who)"
 )
+# a spelled-out grade: "Zubrod performance status of two or less"
+_PNUM = r"(?:\d{1,3}|zero|one|two|three|four|five)(?![A-Za-z])"
 _PERF = re.compile(
-    _SCALE + r"(?P<fill>[^\d<>=;]{0,45}?)"
-    r"(?:(?P<cmp>" + CMP + r")\s*)?(?P<a>\d{1,3})\s*%?"
+    _SCALE
+    # a gloss of the scale may hold digits: "Zubrod performance status (measure of general
+    # well being that ranges from 0 to 5 where 0 represents perfect health) of < 2"
+    + r"(?P<fill>[^\d<>=;]{0,90}?(?:\((?:measure|scale|which|that|ranging|ranges|range|where)\b[^()]{0,140}\)[^\d<>=;()]{0,20}?)?)"
+    r"(?:(?P<cmp>" + CMP + r")\s*)?(?P<a>" + _PNUM + r")\s*%?"
     r"(?:\s*(?:-|to|~|or|,|and|/)\s*(?P<b>\d{1,3})\s*%?(?:\s*,?\s*(?:,|or|and)\s*(?P<c>\d{1,3}))?)?"
     r"(?:\s*(?:or|and)\s*(?P<post>less|lower|better|higher|greater|more|above|below|under))?",
     re.I,
@@ -232,14 +251,19 @@ def extract_performance(ctx: Ctx) -> list[Found]:
             continue
         for m in rx.finditer(t):
             scale = "ECOG" if rx is _PERF_BARE else _scale(m.group("scale"))
-            if scale == "WHO" and not re.search(
-                r"performance|\bps\b", t[m.start() : m.end() + 5], re.I
+            fill = m.groupdict().get("fill") or ""
+            if scale == "WHO" and (
+                not re.search(r"performance|\bps\b", t[max(0, m.start() - 60) : m.end() + 5], re.I)
+                or re.search(r"\b(?:grade|class|type|stage|classification)\b", fill, re.I)
             ):
                 continue
-            fill = m.groupdict().get("fill") or ""
+            if rx is _PERF and (inner := list(re.finditer(_SCALE, fill, re.I))):
+                # "World Health Organization (WHO) Eastern Cooperative Oncology Group (ECOG)
+                # performance status": the scale named last is the one the numbers are on
+                scale = _scale(inner[-1].group("scale"))
             if re.search(r"[.;]|\bdays?\b|\bweeks?\b", fill):
                 continue
-            nums = [float(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x is not None]
+            nums = [number(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x is not None]
             if any(n > 100 for n in nums):
                 continue
             if scale in ("ECOG", "WHO") and any(n > 5 for n in nums):

@@ -17,21 +17,49 @@ from trialscout.criteria.atoms import (
     LabAtom,
     MetastasisAtom,
     OrNode,
+    SexAtom,
 )
 from trialscout.criteria.extractors.base import CMP, NUM, Ctx, Found, comparator, number
 from trialscout.criteria.vocab import vocab
 
 _ULN = (
     r"(?:(?:x|times|\*)\s*)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
-    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper normal limits?|\buln\b|\bunl\b|upper limit of the normal range|"
+    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper normal limits?|\buln\b|\bunl\b|\bx?i?uln\b|upper limit of the normal range|"
     r"upper normal range|\(uln\)|(?<=times )(?:the\s*)?normal\b|(?<=x )normal\b|(?:the\s*)?control\b)(?:\s*\((?:uln|unl)\)(?:\s*range)?|\s*range)?"
 )
 _LLN = r"(?:(?:x|times)\s*)?(?:the\s*)?(?:institutional\s*)?(?:lower limits? of (?:the\s*)?normal|\blln\b)"
+# "less than three times the ULN": a spelled-out number, only before a multiple of the ULN/LLN
+# (checked in `extract_labs`) so "less than one" in prose is not read as a value
+_WORD_NUM = r"(?:one|two|three|four|five|six|seven|eight|nine|ten)(?![A-Za-z])"
 # shared with demographics.py: "< or =", "> or equal to", "</=", "=<": spellings base.CMP does not list
-XCMP = r"(?:[<>]\s*or\s*(?:=|equal(?:\s*to)?)|[<>]\s*/\s*=|=\s*[<>]|" + CMP + r")"
+# and "not higher than" / "not below", which base.CMP would read as "higher than" / "below"
+_NOT_ABOVE = r"(?:not|no)\s+(?:higher|greater|more|larger|above|over)(?:\s+than)?(?![a-z])"
+_NOT_BELOW = r"(?:not|no)\s+(?:lower|less|smaller|below|under)(?:\s+than)?(?![a-z])"
+# "greater or equal to 70", "less or equal 1.5": "than" left out
+_GE_NO_THAN = r"(?:greater|more|higher)\s+or\s+equal(?:\s+to)?(?![a-z])"
+_LE_NO_THAN = r"(?:less|lower|smaller)\s+or\s+equal(?:\s+to)?(?![a-z])"
+XCMP = (
+    r"(?:[<>]\s*or\s*(?:=|equal(?:\s*to)?)|[<>]\s*/\s*=|=\s*[<>]|"
+    + _NOT_ABOVE
+    + "|"
+    + _NOT_BELOW
+    + "|"
+    + _GE_NO_THAN
+    + "|"
+    + _LE_NO_THAN
+    + "|"
+    + CMP
+    + r")"
+)
 
 
 def cmp_of(s: str) -> Comparator:
+    if re.fullmatch(_NOT_ABOVE, s.strip(), re.I):
+        return "<="
+    if re.fullmatch(_NOT_BELOW, s.strip(), re.I) or re.fullmatch(_GE_NO_THAN, s.strip(), re.I):
+        return ">="
+    if re.fullmatch(_LE_NO_THAN, s.strip(), re.I):
+        return "<="
     k = re.sub(r"\s+", "", s.lower())
     if re.fullmatch(r"<(?:or)?/?(?:=|equal(?:to)?)|=<", k):
         return "<="
@@ -50,19 +78,21 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         + r"(?<![A-Za-z])"
         + alias
         + par
-        + r"(?:\s*(?:and/or|and|or|/|,|&)\s*"
+        + r"(?:\s*(?:,\s*(?:and/or|and|or)|and/or|and|or|/|,|&)\s*"
         + alias
         + par
         + r"){0,3})(?![A-Za-z])"
     )
     lab = re.compile(
         group
-        + r"(?P<fill>(?:[^<>=\d;.]|\.(?=\d)){0,45}?)"
+        + r"(?P<fill>(?:[^<>=\d;.]|\.(?=\d)|\b(?:i\.e|e\.g)\.){0,45}?)"
         + r"(?P<cmp>"
         + XCMP
         + r")\s*"
         + r"(?:(?P<val>"
         + NUM
+        + r"|"
+        + _WORD_NUM
         + r")\s*(?:(?P<uln>"
         + _ULN
         + r")|(?P<lln>"
@@ -106,6 +136,54 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return lab, alt, cond
 
 
+_SEX_TAG = r"(?:\[\s*(?P<{g}>(?:fe)?males?|(?:wo)?men)\s*\]|\(\s*(?P<{g}p>(?:fe)?males?|(?:wo)?men)\s*\)|(?:for|in)\s+(?P<{g}f>(?:fe)?males?|(?:wo)?men)(?![a-z]))"
+
+
+@lru_cache(maxsize=1)
+def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A second limit for the same analyte right after the first ("<= 1.5 mg/dL or <= 1.5 x
+    ULN", "< 1.5 mg/dL [males], < 1.4 mg/dL [females]"), and a range ("between 30 and 60
+    mL/min", "9-12 g/dL")."""
+    v = vocab()
+    second = re.compile(
+        r"(?:\s*" + _SEX_TAG.format(g="t1") + r")?"
+        r"\s*[,;]?\s*(?P<join>or|and)?\s*(?P<cmp>"
+        + XCMP
+        + r")\s*(?P<val>"
+        + NUM
+        + r")\s*(?:(?P<uln>"
+        + _ULN
+        + r")|(?P<unit>"
+        + v.unit_re
+        + r")(?![A-Za-z]))"
+        r"(?:\s*" + _SEX_TAG.format(g="t2") + r")?",
+        re.I,
+    )
+    alias = v.lab_alias_re
+    rng = re.compile(
+        r"(?P<an>(?<![A-Za-z])" + alias + r"(?:\s*\([^()]{1,40}\))?)(?![A-Za-z])"
+        r"(?P<fill>[^<>=\d;.]{0,30}?)(?:(?P<btw>between|from|of|in\s+the\s+range(?:\s+of)?)\s*)?"
+        r"(?P<lo>"
+        + NUM
+        + r")\s*(?P<u1>"
+        + v.unit_re
+        + r")?\s*(?:-|–|to|and)\s*(?P<hi>"
+        + NUM
+        + r")\s*(?P<unit>"
+        + v.unit_re
+        + r")(?![A-Za-z])",
+        re.I,
+    )
+    return second, rng
+
+
+def _sex_of(m: re.Match[str], g: str) -> str | None:
+    w = m.group(g) or m.group(g + "p") or m.group(g + "f")
+    if not w:
+        return None
+    return "female" if w.lower().startswith(("f", "w")) else "male"
+
+
 @lru_cache(maxsize=1)
 def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Limits stated against the normal range without a number.
@@ -131,7 +209,7 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.I,
     )
     hilo = re.compile(
-        r"\b(?P<how>high|elevated|raised|increased|low|decreased)\s*(?:\"?(?:serum|blood|plasma|corrected)\"?\s*){0,2}"
+        r"\b(?P<how>high|elevated|raised|increased|low|decreased)\s*(?P<mods>(?:\"?(?:serum|blood|plasma|corrected)\"?\s*){0,2})"
         + grp,
         re.I,
     )
@@ -150,6 +228,9 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
             ids = [v.lab_for(al) for al, _, _ in analytes]
             if not analytes or any(i is None for i in ids):
                 continue
+            if "corrected" in (m.groupdict().get("mods") or "").lower():
+                # 'high "corrected" serum calcium'
+                ids = ["calcium_corrected" if i == "calcium" else i for i in ids]
             how = m.group("how").lower()
             limits: list[tuple[Comparator, float | None, float | None]]
             if how.startswith(("within", "wnl")):
@@ -183,10 +264,14 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _alias_re() -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z])" + vocab().lab_alias_re + r"(?![A-Za-z])", re.I)
+
+
 def _split_analytes(s: str) -> list[tuple[str, str, int]]:
     """(alias text, joiner before it, offset) for each analyte in a group."""
-    v = vocab()
-    rx = re.compile(r"(?<![A-Za-z])" + v.lab_alias_re + r"(?![A-Za-z])", re.I)
+    rx = _alias_re()
     out: list[tuple[str, str, int]] = []
     last = 0
     for m in rx.finditer(s):
@@ -194,6 +279,8 @@ def _split_analytes(s: str) -> list[tuple[str, str, int]]:
         if inside_paren:
             continue
         joiner = s[last : m.start()].strip().lower()
+        if joiner.startswith(",") and joiner.strip(" ,"):
+            joiner = joiner.strip(" ,")  # "SGOT, SGPT, and bilirubin"
         out.append((m.group(), joiner, m.start()))
         last = m.end()
     return out
@@ -266,11 +353,29 @@ def _group_expr(
 
 def extract_labs(ctx: Ctx) -> list[Found]:
     lab_re, alt_re, cond_re = _patterns()
+    second_re, rng_re = _extra_patterns()
     v = vocab()
     t = ctx.text
     out: list[Found] = []
+    alias_rx = _alias_re()
     for m in lab_re.finditer(t):
         fill = m.group("fill") or ""
+        named = {v.lab_for(al) for al, _, _ in _split_analytes(m.group("an"))}
+        inner = [
+            x
+            for x in alias_rx.finditer(fill)
+            if fill.count("(", 0, x.start()) <= fill.count(")", 0, x.start())
+            and fill.count("[", 0, x.start()) <= fill.count("]", 0, x.start())
+            and v.lab_for(x.group()) not in named  # "absolute neutrophil count [ANC]"
+        ]
+        if inner:
+            # "Serum creatinine normal OR creatinine clearance >= 60": the limit belongs to
+            # the analyte named last before it, not to the first one
+            m2 = lab_re.match(t, m.start("fill") + inner[-1].start())
+            if m2 is None or m2.end() != m.end():
+                continue
+            m = m2
+            fill = m.group("fill") or ""
         if re.search(
             r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?|prior|after|before|doubling|velocity|slope)\b",
             fill,
@@ -292,6 +397,8 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         uln: float | None = None
         lln: float | None = None
         if m.group("val"):
+            if not m.group("val")[0].isdigit() and not (m.group("uln") or m.group("lln")):
+                continue
             raw = number(m.group("val"))
             if m.group("uln"):
                 uln = raw
@@ -337,6 +444,90 @@ def extract_labs(ctx: Ctx) -> list[Found]:
                 )
                 end = cm.end()
                 expr = ctx.mk(IfNode, m.start(), end, cond=cexpr, then=then, otherwise=base)
+        elif (sm := second_re.match(t, end)) is not None and (
+            sm.group("join") or _sex_of(sm, "t1") or _sex_of(sm, "t2")
+        ):
+            c2 = cmp_of(sm.group("cmp"))
+            val2 = number(sm.group("val"))
+            unit2 = v.canonical_unit(sm.group("unit")) if sm.group("unit") else None
+            other = _group_expr(
+                ctx,
+                m,
+                analytes,
+                ids,
+                m.start(),
+                sm.end(),
+                None if sm.group("uln") else val2,
+                val2 if sm.group("uln") else None,
+                None,
+                unit2,
+                c2,
+            )
+            sex1, sex2 = _sex_of(sm, "t1"), _sex_of(sm, "t2")
+            if sex1 and sex2 and sex1 != sex2:
+                # "< 1.5 mg/dL [males], < 1.4 mg/dL [females]": the limit depends on sex
+                g1 = next(g for g in ("t1", "t1p", "t1f") if sm.group(g))
+                g2 = next(g for g in ("t2", "t2p", "t2f") if sm.group(g))
+                s1 = ctx.mk(SexAtom, sm.start(g1), sm.end(g1), sex=sex1)
+                s2 = ctx.mk(SexAtom, sm.start(g2), sm.end(g2), sex=sex2)
+                expr = ctx.mk(
+                    OrNode,
+                    m.start(),
+                    sm.end(),
+                    args=[
+                        ctx.mk(AndNode, m.start(), sm.start(g1), args=[s1, base]),
+                        ctx.mk(AndNode, sm.start("cmp"), sm.end(), args=[s2, other]),
+                    ],
+                )
+            else:
+                node = AndNode if (sm.group("join") or "").lower() == "and" else OrNode
+                expr = ctx.mk(node, m.start(), sm.end(), args=[base, other])
+            end = sm.end()
         out.append(Found(expr, m.start(), end, priority=9))
+    out += _extract_range(ctx, [(f.start, f.end) for f in out], rng_re)
     out += _extract_normal(ctx, [(f.start, f.end) for f in out])
+    return out
+
+
+def _extract_range(ctx: Ctx, taken: list[tuple[int, int]], rng_re: re.Pattern[str]) -> list[Found]:
+    """ "Creatinine clearance between 30 and 60 mL/min": >= low AND <= high."""
+    v = vocab()
+    out: list[Found] = []
+    for m in rng_re.finditer(ctx.text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        if re.search(
+            r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?)\b",
+            m.group("fill"),
+            re.I,
+        ):
+            continue
+        analytes = _split_analytes(m.group("an"))
+        ids = [v.lab_for(al) for al, _, _ in analytes]
+        if len(ids) != 1 or ids[0] is None:
+            continue
+        lo, hi = number(m.group("lo")), number(m.group("hi"))
+        if not lo < hi:
+            continue
+        unit = v.canonical_unit(m.group("unit"))
+        if m.group("u1") and v.canonical_unit(m.group("u1")) != unit:
+            continue
+        info = v.labs[ids[0]]
+        args: list[Expr] = [
+            ctx.mk(
+                LabAtom,
+                m.start(),
+                m.end(),
+                analyte=ids[0],
+                loinc=info.loinc,
+                comparator=c,
+                value=x,
+                unit=unit,
+            )
+            for c, x in ((">=", lo), ("<=", hi))
+        ]
+        out.append(
+            Found(ctx.mk(AndNode, m.start(), m.end(), args=args), m.start(), m.end(), priority=9)
+        )
+        taken.append(m.span())
     return out
