@@ -75,8 +75,8 @@ def test_seed1_inclusion_trees(seed1: ParsedCriteria) -> None:
     assert inc2["type"] == "and"
     assert {
         "type": "disease_status",
-        "status": "local_recurrence",
-        "detail": "with_or_without_regional",
+        "status": "recurrent",
+        "detail": "local_with_or_without_regional",
     } in inc2["args"]
     flat = [a for a in iter_atoms(crit(seed1, "inc-2").expr)]
     assert any(

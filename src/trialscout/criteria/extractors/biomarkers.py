@@ -206,7 +206,7 @@ def group_members(gene: str, group: str) -> list[str]:
 # ------------------------------------------------------------------ extraction
 
 _SKIP_AFTER = re.compile(
-    r"[\s-]*(?:tkis?\b|tyrosine kinase|inhibitor|targeted|targeting|directed|antibod|pathway|therap|agents?\b|blocker|vaccin|-?based|monoclonal|family|receptor antagonist|ligand[\s-]*2|sequenc|expression analysis)",
+    r"[\s-]*(?:tkis?\b|tyrosine[\s-]*kinase[\s-]*(?:inhibitor|blocker|tki|-?targeted|directed)|inhibitor|targeted|targeting|directed|antibod|pathway|therap|agents?\b|blocker|vaccin|-?based|monoclonal|family|receptor antagonist|ligand[\s-]*2|sequenc|expression analysis)",
     re.I,
 )
 _ANTI_BEFORE = re.compile(
@@ -249,6 +249,16 @@ _ISH_NEG = re.compile(
 )
 _THRESH = re.compile(
     rf"(?P<cmp>{CMP})\s*(?P<v>{NUM})\s*(?P<unit>%|percent|mut(?:ations)?\s*/\s*mb|copies\s*/\s*ml|iu\s*/\s*ml)?",
+    re.I,
+)
+_EXPRESSES = re.compile(
+    r"\b(?:co-?express\w*|express(?:es|ed|ing)|positive\s+(?:staining|for)|staining\s+positive)\b(?![^;.]*\b(?:absence|negative|lack)\b)",
+    re.I,
+)
+# "CD19 / 20": a second CD antigen written by its number only
+_CD_SHORT = re.compile(r"\s*/\s*(?P<n>\d{1,3}[a-z]?)\b")
+_TESTED_FOR = re.compile(
+    r"\b(?:screen\w*|test(?:ed|ing)?|evaluated|assessed|genotyped)\s+(?:for|of)\s+(?:the\s+|an?\s+)?$",
     re.I,
 )
 _EXAMPLE = re.compile(r"for example|e\.\s*g\.|such as|including|includes|\bincl\b", re.I)
@@ -304,6 +314,11 @@ def _mentions(t: str) -> list[_Mention]:
         ):
             continue
         out.append(_Mention(m.start(), m.end(), mk, raw))
+        if v.family.get(mk) == "immunophenotype":
+            cm = _CD_SHORT.match(t, m.end())
+            if cm and v.marker_of.get(_key("CD" + cm.group("n"))):
+                mk2 = v.marker_of[_key("CD" + cm.group("n"))]
+                out.append(_Mention(cm.start("n"), cm.end("n"), mk2, cm.group("n")))
     out.sort(key=lambda x: x.start)
     # merge adjacent mentions of the same marker ("EGFR (epidermal growth factor receptor)")
     merged: list[_Mention] = []
@@ -350,6 +365,10 @@ def _regions(t: str, ms: list[_Mention]) -> None:
             m.post = m.post[: len(m.post) - len(nx.pre)]
 
 
+_NAMES_VARIANT = re.compile(
+    r"(?<![A-Za-z0-9])(?:p\.)?[ACDEFGHIKLMNPQRSTVWY]\d{1,4}|\bexons?\b|\bdel(?:etion)?\s*\d|\bins\w*\s*\d|\bskipping\b",
+    re.I,
+)
 _SIGN = re.compile(r"\s*(?:\((?P<p>[+-])\)|(?P<s>[+-]))(?=\s|$|,|\)|;|/|\.)")
 
 
@@ -420,6 +439,8 @@ def _atoms_for(ctx: Ctx, m: _Mention, shared: str | None) -> list[tuple[Expr, in
     if m.sig_result:
         mk(a0, b0, result=m.sig_result)
         return out
+    if _TESTED_FOR.search(ctx.text[max(0, a0 - 40) : a0]):
+        return out  # "will be screened for BRCA mutation": a test to be done, not a result
     sign = _sign(post)
     if sign and shared is None:
         shared = sign
@@ -621,6 +642,12 @@ def _atoms_for(ctx: Ctx, m: _Mention, shared: str | None) -> list[tuple[Expr, in
     # --- named markers: result words (PD-L1 positive, p16 negative, HPV+)
     res = _result_in(pre[-15:] + " " + near[:30], m.marker) or shared
     if (
+        res is None
+        and v.family.get(m.marker) == "immunophenotype"
+        and _EXPRESSES.search(ctx.text[max(0, a0 - 70) : a0])
+    ):
+        res = "positive"  # "tumor cells co-express B cell antigens CD19 / 20 and CD5"
+    if (
         m.marker == "EBV DNA"
         and res is None
         and re.search(r"detectable|detected", pre[-20:] + post[:20], re.I)
@@ -692,6 +719,9 @@ def _atoms_for(ctx: Ctx, m: _Mention, shared: str | None) -> list[tuple[Expr, in
     "progesterone",
     "hormone",
     "neu",
+    "triple",
+    "tnbc",
+    "cd",
 )
 def extract_biomarkers(ctx: Ctx) -> list[Found]:
     """Biomarker atoms of one criterion (never raises on odd text)."""
@@ -716,7 +746,9 @@ def extract_biomarkers(ctx: Ctx) -> list[Found]:
         group: list[tuple[Expr, int, int]] = []
         for k in range(i, j + 1):
             mt = ms[k]
-            if k < j and shared:
+            if k < j and (shared or not _NAMES_VARIANT.search(ms[j].post[:60])):
+                # "BRCA1 or BRCA2 mutation": the list shares the words after its last item
+                # (not a variant, which belongs to the gene it follows)
                 mt.post = ms[j].post
             own_end = mt.post_start + len(own_post[k])
             hm = _HEAD.search(mt.pre)

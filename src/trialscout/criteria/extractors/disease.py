@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from trialscout.criteria.atoms import (
     DiagnosisAtom,
     DiseaseStatusAtom,
     MeasurableDiseaseAtom,
     MetastasisAtom,
+    OrNode,
     StageAtom,
     TimeRelationAtom,
 )
@@ -23,11 +25,16 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import vocab
+from trialscout.criteria.vocab import PhraseMatch, read_table, vocab
 
 _CONFIRM = re.compile(
     r"(?P<c>histolog\w*|histopatholog\w*|patholog\w*|cytolog\w*|biopsy|tissue)[\s-]*(?:and/or\s*\w+\s*)?(?:or\s*\w+\s*)?"
     r"(?:confirmed|proven|documented|verified|diagnosed|confirmation|diagnosis|evidence)",
+    re.I,
+)
+_CONFIRM_BY = re.compile(
+    r"\b(?:confirmed|proven|documented|diagnosed|verified)\s+(?:by|on|with|via|through)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?P<c>biopsy|histolog\w*|patholog\w*|cytolog\w*)"
+    r"|\bby\s+(?:an?\s+)?(?P<c2>biopsy)\b",
     re.I,
 )
 _WHO = re.compile(
@@ -46,6 +53,53 @@ _NOT_DX_BEFORE = re.compile(
 )
 
 
+# "Response Evaluation Criteria in Solid Tumors" names a rulebook, not the patient's cancer
+_RECIST_NAME = re.compile(
+    r"response\s+evaluation\s+criteria\s+(?:in|for)\s+solid\s+tumou?rs?|\bcriteria\s+(?:in|for)\s+solid\s+tumou?rs?",
+    re.I,
+)
+
+# "International Myeloma Working Group", "Prostate Cancer Working Group 2": an organisation
+_ORG_AFTER = re.compile(
+    r"\s*(?:\(\w+\)\s*)?(?:clinical\s+)?(?:working\s+group|study\s+group|consortium|foundation|society|network|alliance)\b",
+    re.I,
+)
+# cancers listed as exceptions: "(excluding basal or squamous cell carcinoma of the skin,
+# in situ carcinoma of the cervix, ... thyroid cancer that has been treated curatively)"
+_EXCEPT_INTRO = re.compile(
+    r"\b(?:excluding|except(?:\s+for)?|other\s+than|with\s+the\s+exception\s+of|apart\s+from|besides|aside\s+from)\b",
+    re.I,
+)
+# in an exclusion, a cancer named as the patient's history is a comorbidity (condition
+# other_malignancy / its named cancer), not the diagnosis the trial is for
+_HISTORY_BEFORE = re.compile(
+    r"\b(?:history\s+of|prior|previous|second|other|another|coexist\w*|concurrent|synchronous|metachronous|additional)\b[^;.()]{0,40}$",
+    re.I,
+)
+
+
+def _exception_zones(t: str) -> list[tuple[int, int]]:
+    zones: list[tuple[int, int]] = []
+    for m in _EXCEPT_INTRO.finditer(t):
+        a = m.end()
+        opened = t.rfind("(", 0, m.start()) > t.rfind(")", 0, m.start())
+        if opened:
+            depth, b = 1, len(t)
+            for k in range(a, len(t)):
+                if t[k] == "(":
+                    depth += 1
+                elif t[k] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        b = k
+                        break
+        else:
+            stop = re.search(r";|\.\s|\.$", t[a:])
+            b = a + stop.start() if stop else len(t)
+        zones.append((a, b))
+    return zones
+
+
 _DX_NAMES = re.compile(
     r"malignan|cancer|carcinoma|tumou?r|neoplasm|lymphoma|leukemia|sarcoma|disease|diagnosis",
     re.I,
@@ -53,22 +107,102 @@ _DX_NAMES = re.compile(
 _CYTO = re.compile(r"cytolog", re.I)
 
 
+_LIST_HEAD = re.compile(
+    r"(?:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?|malignanc(?:y|ies))$", re.I
+)
+
+
+@lru_cache(maxsize=1)
+def _organ_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Organ words from the cancer table ("breast" of "breast cancer" -> breast_cancer), for
+    lists that share one head noun: "advanced breast, gastric, head and neck, liver and
+    non-small cell lung cancer"."""
+    ids: dict[str, str] = {}
+    for r in read_table("cancer_types.csv"):
+        for syn in r["synonyms"].split("|"):
+            m = re.fullmatch(r"([a-z][a-z' -]+?)\s+(?:cancer|carcinoma)", syn.strip().lower())
+            if m and m.group(1) not in ("other", "primary", "advanced"):
+                ids.setdefault(re.sub(r"[\s-]+", " ", m.group(1)), r["id"])
+    alt = "|".join(
+        r"[\s-]*".join(re.escape(w) for w in k.split()) for k in sorted(ids, key=len, reverse=True)
+    )
+    item = rf"(?:{alt})"
+    rx = re.compile(
+        rf"(?<![A-Za-z0-9-])(?P<items>{item}(?:\s*,\s*(?:and\s+|or\s+)?{item}|\s+(?:and/or|and|or)\s+{item}){{1,6}})\s+(?:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?)\b",
+        re.I,
+    )
+    return rx, ids
+
+
+def _listed_cancers(t: str) -> list[PhraseMatch]:
+    """Cancers named by an organ word before a shared head noun ("breast, gastric ... cancer")."""
+    rx, ids = _organ_words()
+    out: list[PhraseMatch] = []
+    for m in rx.finditer(t):
+        items = m.group("items")
+        base = m.start("items")
+        for w in re.finditer(r"[^,]+?(?=\s*,|\s+(?:and/or|and|or)\s+(?!neck)|$)", items):
+            word = re.sub(r"^(?:and|or|and/or)\s+", "", w.group(0).strip(), flags=re.I)
+            key = re.sub(r"[\s-]+", " ", word.lower())
+            if key in ids:
+                a = base + w.start() + w.group(0).find(word)
+                out.append(PhraseMatch(ids[key], a, a + len(word), word))
+    return out
+
+
+def _nearest(pos: tuple[int, int], cands: list[PhraseMatch]) -> PhraseMatch | None:
+    best, dist = None, 10**9
+    for c in cands:
+        d = 0 if c.start <= pos[0] < c.end else min(abs(pos[0] - c.end), abs(c.start - pos[1]))
+        if d < dist:
+            best, dist = c, d
+    return best
+
+
 # a result needs a cancer term, a histology term (with WHO/confirmation) or a confirmation
 @needs_derived(derived_gate(vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM,)))
 def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
+    rulebooks = [m.span() for m in _RECIST_NAME.finditer(t)]
+    if ctx.kind == "exclusion" and _EXCEPT_INTRO.search(t):
+        rulebooks += _exception_zones(t)
     cancers = [
-        c for c in v.cancer.find(t) if not _NOT_DX_BEFORE.search(t[max(0, c.start - 60) : c.start])
+        c
+        for c in v.cancer.find(t)
+        if not _NOT_DX_BEFORE.search(t[max(0, c.start - 60) : c.start])
+        and not any(a <= c.start < b for a, b in rulebooks)
+        and not _ORG_AFTER.match(t, c.end)
+        and not (
+            ctx.kind == "exclusion" and _HISTORY_BEFORE.search(t[max(0, c.start - 60) : c.start])
+        )
     ]
+    listed = [
+        c
+        for c in _listed_cancers(t)
+        if not any(x.start < c.end and c.start < x.end for x in cancers)
+        and not _NOT_DX_BEFORE.search(t[max(0, c.start - 60) : c.start])
+    ]
+    if listed:
+        cancers = sorted(cancers + listed, key=lambda c: c.start)
     hists = v.histology.find(t)
     conf = _CONFIRM.search(t)
+    conf_by = None if conf else _CONFIRM_BY.search(t)
     who = _WHO.search(t)
     if not cancers and not (hists and (conf or who)) and not conf:
         return []
     if not cancers and conf and not hists and not _DX_NAMES.search(t):
         return []
     confirmation = None
+    if conf_by and cancers:
+        c = (conf_by.group("c") or conf_by.group("c2")).lower()
+        confirmation = (
+            "cytological"
+            if c.startswith("cyto")
+            else "pathological"
+            if c.startswith("patho")
+            else "histological"
+        )
     if conf:
         c = conf.group("c").lower()
         confirmation = (
@@ -97,6 +231,8 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     extra = [(h.start, h.end) for h in hists]
     if conf:
         extra.append(conf.span())
+    elif conf_by and cancers:
+        extra.append(conf_by.span())
     if who:
         extra.append(who.span())
     out: list[Found] = []
@@ -119,6 +255,14 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             confirmation=confirmation,
         )
         return [Found(atom, a, b, priority=2)]
+    # several cancers: a histology belongs to the cancer it is written with (nearest)
+    own: dict[str, list[str]] = {}
+    if len(ids) > 1:
+        firsts = [next(c for c in cancers if c.id == cid) for cid in ids]
+        for hm in hists:
+            near = _nearest((hm.start, hm.end), firsts)
+            if near is not None and hm.id not in own.setdefault(near.id, []):
+                own[near.id].append(hm.id)
     for cid in ids:
         first = next(c for c in cancers if c.id == cid)
         spans = [(first.start, first.end)]
@@ -131,11 +275,20 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             a,
             b,
             cancer=cid,
-            histologies=histologies,
+            histologies=histologies if len(ids) == 1 else own.get(cid, []),
             who_types=who_types,
             confirmation=confirmation,
         )
-        cover = extra if len(ids) > 1 else []
+        cover: list[tuple[int, int]] = []
+        if len(ids) > 1:
+            mine = set(own.get(cid, []))
+            others = [(c.start, c.end) for c in cancers if c.id != cid]
+            cover = [
+                sp
+                for sp in extra
+                if not any(x <= sp[0] < y for x, y in others)
+                and not any(h.start == sp[0] and h.id not in mine for h in hists)
+            ]
         out.append(Found(atom, first.start, first.end, priority=2, cover=[*cover, (a, b)]))
     return out
 
@@ -161,7 +314,7 @@ _GROUPS = [
     "IVB",
     "IVC",
 ]
-_STAGE_TOKEN = r"(?:iv|i{1,3}|[0-4])[a-c]?\d?"
+_STAGE_TOKEN = r"(?:iv|i{1,3}|[0-4])(?:\s(?=[a-c](?![A-Za-z0-9])))?[a-c]?\d?"
 _STAGE = re.compile(
     r"\bstages?\s*(?P<list>"
     + _STAGE_TOKEN
@@ -183,6 +336,12 @@ _EDITION = re.compile(
 )
 
 
+# the staging system named beside a stage: explained by the stage atom
+_STAGE_SYSTEM = re.compile(
+    r"\b(?:ann\s+arbor|ajcc|uicc|figo|american\s+joint\s+committee\s+on\s+cancer|international\s+union\s+against\s+cancer|tnm)"
+    r"(?:\s*[(\[][^()\[\]]{0,45}[)\]])?(?:\s+(?:classification|staging(?:\s+system)?|stage))?",
+    re.I,
+)
 # SCLC (VA Lung Study Group): "limited or extensive-stage disease"
 _SCLC_STAGE = re.compile(
     r"\b(?:limited|extensive)(?:[\s-]*(?:or|and|/|,)[\s-]*(?:limited|extensive))?[\s-]*stages?\b"
@@ -199,7 +358,7 @@ _SUBLETTERS = {"T1": "abc", "T2": "ab", "T4": "ab", "N2": "abc"}
 
 
 def _norm_group(s: str) -> str:
-    s = s.upper().strip()
+    s = re.sub(r"\s+", "", s.upper())  # "IV C" = IVC
     s = (
         {"4": "IV", "3": "III", "2": "II", "1": "I"}.get(s[:1], s[:1]) + s[1:]
         if s[:1].isdigit() and s[:1] != "0"
@@ -318,18 +477,33 @@ def extract_stage(ctx: Ctx) -> list[Found]:
             continue
         if ed and (k == min(clauses) or len(clauses) == 1):
             spans.append(ed.span())
+        for sysm in _STAGE_SYSTEM.finditer(t):
+            if t.count(";", 0, sysm.start()) == k:
+                spans.append(
+                    sysm.span()
+                )  # "Ann Arbor", "AJCC (American Joint Committee on Cancer)"
         a = min(s for s, _ in spans)
         b = max(e for _, e in spans)
         atom = ctx.mk(
             StageAtom, a, b, groups=groups, t=tl, n=nl, m=ml, edition=edition, basis=basis
         )
-        out.append(Found(atom, a, b, priority=8, cover=spans))
+        # the atom claims its first stage words; the rest are covered, so a status or a
+        # cancer written between two stages ("Stage 3 unresectable or Stage 4") stays
+        first = min(spans)
+        out.append(Found(atom, first[0], first[1], priority=8, cover=spans))
     return out
 
 
 # ------------------------------------------------------------------ status, metastases
 
 
+# an extent word that qualifies a comorbidity or a treatment, not the cancer
+_NOT_STATUS_AFTER = re.compile(
+    r"[\s-]+(?:(?:pulmonary|lung|liver|hepatic|heart|cardiac|renal|kidney|respiratory|cardiovascular|cerebrovascular|vascular|neurologic\w*|psychiatric|hiv|copd|chronic)[\s-]+(?:[a-z-]+\s+)?(?:disease|failure|insufficiency|dysfunction|impairment|infection)\b"
+    r"|(?:radiation|radiotherapy|irradiation|therapy|treatment|surgery|resection|excision|ablation)\b"
+    r"|maternal\s+age|age\b)",
+    re.I,
+)
 _STATUS_DETAIL = re.compile(
     r"\s*\(?\s*(?P<d>with or without|with and without|with|without)\s+(?P<w>regional|nodal|neck|distant)\s*(?:\w+\s*)?(?:recurrence|relapse|metastas\w*|involvement)?\s*\)?",
     re.I,
@@ -342,9 +516,11 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
     out: list[Found] = []
     for pm in vocab().status.find(t):
         status = pm.id
+        if status in ("advanced", "early_stage", "locally_advanced") and _NOT_STATUS_AFTER.match(
+            t, pm.end
+        ):
+            continue  # "advanced pulmonary disease", "localized radiation therapy"
         if status == "recurrent_metastatic":
-            from trialscout.criteria.atoms import OrNode
-
             a1 = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status="recurrent")
             a2 = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status="metastatic")
             out.append(
@@ -358,8 +534,20 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
             d = dm.group("d").lower().replace(" ", "_")
             detail = f"{d}_{dm.group('w').lower()}"
             cover.append(dm.span())
+        if status == "local_recurrence":
+            # a recurrence at the primary site: status recurrent, detail local
+            # (docs/criteria-gold.md; the matcher reads detail "local...")
+            status, detail = "recurrent", "local" + (f"_{detail}" if detail else "")
         atom = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status=status, detail=detail)
-        out.append(Found(atom, pm.start, pm.end, priority=3, cover=cover))
+        # "not amenable to surgical resection" is the disease's extent, not a judgement cue
+        pr = (
+            7
+            if status == "unresectable"
+            and pm.text.lower().startswith("not ")
+            and not re.match(r"\s*(?:or|and|/)\s", t[pm.end :])
+            else 3
+        )
+        out.append(Found(atom, pm.start, pm.end, priority=pr, cover=cover))
     return out
 
 
@@ -370,21 +558,81 @@ _MET_QUAL = re.compile(
 )
 
 
+_SITE_SEP = re.compile(r"\s*(?:,\s*)?(?:,|/|\bor\b|\band\b|\band/or\b|&)\s*(?:the\s+)?", re.I)
+# phrases that name a metastatic site by themselves ("carcinomatous meningitis")
+_SELF_MET = re.compile(r"meningitis|carcinomatosis|leptomeningeal disease", re.I)
+_MET_BEFORE = re.compile(
+    r"(?:metastas[ie]s|metastatic (?:disease|lesions?|spread|sites?)|\bmets\b)\s*(?:to|in|of|involving|at)\s*(?:the\s*)?(?:\w+\s*)?$",
+    re.I,
+)
+_MET_EXCEPT = re.compile(r"\bother\s+than\b|\bexcept|\bexcluding\b|\bunless\b|\bprovided\b", re.I)
+_QUAL_RUN = re.compile(
+    r"(?:(?:asymptomatic|symptomatic|untreated|treated|unstable|stable|active|progressive|uncontrolled|known|clinically active|pre-?existing|and/or|and|or|/|,)\s*){1,6}$",
+    re.I,
+)
+
+
+def _met_fields(window: str) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for q in _MET_QUAL.finditer(window):
+        w = q.group("q").lower()
+        if w == "asymptomatic":
+            out.append(("symptomatic", False))
+        elif w == "symptomatic":
+            out.append(("symptomatic", True))
+        elif w in ("untreated", "not previously treated"):
+            out.append(("treated", False))
+        elif w in ("treated", "previously treated"):
+            out.append(("treated", True))
+        elif w in (
+            "unstable",
+            "active",
+            "progressive",
+            "progressing",
+            "uncontrolled",
+            "clinically active",
+            "new",
+        ):
+            out.append(("stable", False))
+        elif w == "stable":
+            out.append(("stable", True))
+    return out
+
+
 def extract_metastasis(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     v = vocab()
     sites = v.site.find(t)
-    for sm in sites:
+    # sites listed together share the metastasis word and qualifiers: "brain or
+    # leptomeningeal metastases", "metastatic lesions in lung or mediastinal or pleura"
+    first = list(range(len(sites)))
+    for k in range(1, len(sites)):
+        if _SITE_SEP.fullmatch(t[sites[k - 1].end : sites[k].start]):
+            first[k] = first[k - 1]
+    last = list(range(len(sites)))
+    for k in range(len(sites) - 2, -1, -1):
+        if first[k + 1] == first[k]:
+            last[k] = last[k + 1]
+
+    def met_after(k: int) -> re.Match[str] | None:
+        sm = sites[k]
+        mm = _MET.search(t[sm.end : sm.end + 25])
+        return mm if mm and mm.start() < 12 else None
+
+    def met_before(k: int) -> re.Match[str] | None:
+        sm = sites[k]
+        return _MET_BEFORE.search(t[max(0, sm.start - 30) : sm.start])
+
+    for k, sm in enumerate(sites):
         after = t[sm.end : sm.end + 25]
         before = t[max(0, sm.start - 30) : sm.start]
-        mm = _MET.search(after)
-        mb = re.search(
-            r"(?:metastas[ie]s|metastatic (?:disease|lesions?|spread)|\bmets\b)\s*(?:to|in|of|involving)\s*(?:the\s*)?(?:\w+\s*)?$",
-            before,
-            re.I,
-        )
-        if not (mm and mm.start() < 12) and not mb:
+        mm = met_after(k)
+        mb = met_before(k)
+        own = bool(mm or mb)
+        chained = not own and (met_after(last[k]) is not None or met_before(first[k]) is not None)
+        selfmet = bool(_SELF_MET.search(sm.text))
+        if not own and not chained and not selfmet:
             continue
         if mm and re.match(r"\s*lesions?", after, re.I) and not re.search(r"metasta|mets", t, re.I):
             continue
@@ -393,46 +641,64 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
         ):
             continue
         a = sm.start - (len(before) - mb.start()) if mb else sm.start
-        b = sm.end + mm.end() if (mm and mm.start() < 12) else sm.end
-        fields: dict[str, bool] = {}
-        window = t[max(0, a - 40) : a] + " " + t[b : b + 60]
-        for q in _MET_QUAL.finditer(window):
-            w = q.group("q").lower()
-            if w == "asymptomatic":
-                fields["symptomatic"] = False
-            elif w == "symptomatic":
-                fields.setdefault("symptomatic", True)
-            elif w in ("untreated", "not previously treated"):
-                fields["treated"] = False
-            elif w in ("treated", "previously treated"):
-                fields.setdefault("treated", True)
-            elif w in (
-                "unstable",
-                "active",
-                "progressive",
-                "progressing",
-                "uncontrolled",
-                "clinically active",
-                "new",
-            ):
-                fields["stable"] = False
-            elif w == "stable":
-                fields.setdefault("stable", True)
-        qa = re.search(
-            r"(?:(?:asymptomatic|symptomatic|untreated|treated|unstable|stable|active|progressive|uncontrolled|known|clinically active|and|or|/|,)\s*){1,4}$",
-            t[max(0, a - 45) : a],
-            re.I,
-        )
-        start = a - len(qa.group(0)) if qa else a
+        b = sm.end + mm.end() if mm else sm.end
+        # qualifiers: before the first site of the list, after the metastasis word
+        fa = sites[first[k]].start
+        lm = met_after(last[k])
+        lb = sites[last[k]].end + (lm.end() if lm else 0)
+        left = max(t.rfind(";", 0, fa), t.rfind(". ", 0, fa)) + 1
+        pre = t[max(left, fa - 60) : fa]
+        qa = _QUAL_RUN.search(pre)
+        pre_q = qa.group(0) if qa else ""
+        post = t[max(b, lb) : max(b, lb) + 60]
+        nxt = sites[last[k] + 1].start if last[k] + 1 < len(sites) else len(t)
+        post = post[: max(0, nxt - max(b, lb))]
+        stop = _MET_EXCEPT.search(post)
+        if stop:
+            post = post[: stop.start()]  # "other than stable, treated brain metastases"
+        post_fields = dict(_met_fields(post))
+        pre_fields = _met_fields(pre[: -len(pre_q)] if pre_q else pre)
+        run_fields = _met_fields(pre_q)
+        base: dict[str, bool] = {}
+        for f_, val in pre_fields:
+            base.setdefault(f_, val)
+        for f_, val in post_fields.items():
+            base.setdefault(f_, val)
+        start = a - len(pre_q) if (qa and first[k] == k) else a
+        # "metastatic lesions in lung": the lead words are explained, not claimed (a
+        # measurable-disease atom may hold them)
+        fs = sm.start if mb else start
+        alts = {f_ for f_, _ in run_fields}
+        if len(run_fields) > 1 and len(alts) > 1 and re.search(r"\bor\b|/", pre_q, re.I):
+            # "active or untreated CNS metastases": one alternative per qualifier
+            atoms = []
+            for f_, val in run_fields:
+                fields = {**{x: y for x, y in base.items() if x != f_}, f_: val}
+                atoms.append(ctx.mk(MetastasisAtom, start, b, site=sm.id, **fields))
+            out.append(
+                Found(ctx.mk(OrNode, start, b, args=atoms), fs, b, priority=6, cover=[(start, b)])
+            )
+            continue
+        fields = dict(base)
+        for f_, val in run_fields:
+            fields.setdefault(f_, val)
         atom = ctx.mk(MetastasisAtom, start, b, site=sm.id, **fields)
-        out.append(Found(atom, start, b, priority=6))
+        out.append(Found(atom, fs, b, priority=6, cover=[(start, b)]))
     return out
 
 
 _MEASURABLE = re.compile(
     r"(?:(?:at least|>=|a minimum of|minimum of)\s*)?(?:(?P<n>one|two|three|\d)\s*(?:\(\d\)\s*)?)?(?:\w+[\s-]*){0,2}?"
     r"(?:measurable|evaluable|assessable)(?:\s*(?:and/or|or|and)\s*(?:evaluable|measurable))?\s*(?:[\w-]+\s*){0,2}?"
-    r"(?:disease|lesions?|tumou?rs?|target lesions?|sites? of disease)",
+    r"(?:disease|lesions?|tumou?rs?|target lesions?|sites? of disease|mass(?:es)?)"
+    # "lesion measurable according to RECIST": the noun first
+    r"|(?:at least\s*)?(?:one|1)?\s*(?:tumou?r\s+)?(?:lesions?|disease)\s+(?:that\s+is\s+|which\s+is\s+)?measurable\b",
+    re.I,
+)
+# RECIST 1.0 size definitions written as their own items: "At least 20 mm by conventional
+# techniques OR", "At least 10 mm by spiral CT scan"
+_LESION_SIZE = re.compile(
+    r"(?:lesions?\s+)?(?:at\s+least|>=|≥)\s*(?P<v>\d+)\s*(?:mm|cm)\s+(?:in\s+(?:longest\s+)?diameter\s+)?(?:by|with|on)\s+(?:conventional\s+(?:techniques|ct|mri)|spiral\s+ct(?:\s+scan)?|(?:helical\s+)?ct\s+scan)",
     re.I,
 )
 _STANDARD = re.compile(
@@ -445,6 +711,9 @@ _STANDARD = re.compile(
 def extract_measurable(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
+    for lm in _LESION_SIZE.finditer(t):
+        atom = ctx.mk(MeasurableDiseaseAtom, lm.start(), lm.end(), standard=None, min_lesions=1)
+        out.append(Found(atom, lm.start(), lm.end(), priority=8))
     if not re.search(r"measurab|evaluab|assessab", ctx.low):
         return out
     for m in _MEASURABLE.finditer(t):
@@ -478,7 +747,8 @@ def extract_measurable(ctx: Ctx) -> list[Found]:
             for pm in vocab().site.find(sub.group("s")):
                 if pm.id not in sites:
                     sites.append(pm.id)
-            if sites:
+            if sites and not re.search(r"metasta", t[a : b + sub.end()], re.I):
+                # "metastatic lesions in lung or pleura": the sites are metastasis atoms too
                 cover.append((b, b + sub.end()))
         atom = ctx.mk(MeasurableDiseaseAtom, a, b, standard=std, min_lesions=n, sites=sites)
         out.append(Found(atom, a, b, priority=8, cover=cover))

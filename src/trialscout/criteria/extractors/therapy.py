@@ -83,13 +83,37 @@ _TRIAL = re.compile(
 _PRIOR_CTX = re.compile(
     r"prior|previous|previously|received|receiving|receive|treated|treatment with|therapy with|exposure|exposed|history of|within|after|following|na[iï]ve|"
     r"refractory|progress|failed|failure|concurrent|concomitant|currently|undergone|underwent|achiev|cycles?|line|use of|using|"
-    r"administration|administered|completed|respon|resistant|intoleran|relapsed|plus|\+|regimen|started|start|pretreated|pre-treated|\bon (?:therapeutic|stable|chronic)|\bno\b|\bnot\b|\bwithout\b",
+    r"administration|administered|completed|respon|resistant|intoleran|relapsed|plus|\+|regimen|started|start|pretreated|pre-treated|\bon (?:therapeutic|stable|chronic)|\bno\b|\bnot\b|\bwithout\b|"
+    r"\bon\s+an?\s+stable|stable\s+(?:or\s+decreasing\s+)?dose|\bperformed\b|\bsince\b",
     re.I,
 )
-_SETTING = re.compile(
-    r"(?:for|in|of)\s*(?:the\s*)?(?:treatment of\s*)?(?:their\s*)?(?P<s>recurrent\s*(?:/|or|and|and/or)\s*metastatic|metastatic\s*(?:/|or|and|and/or)\s*recurrent|"
-    r"r/m|recurrent|metastatic|advanced|locally advanced|relapsed|unresectable|advanced\s*(?:/|or)\s*metastatic)"
-    r"(?:\s*(?:or|/|and)\s*(?:metastatic|advanced|unresectable))?\s*(?:setting|disease|stage|cancer|tumou?rs?|malignancy|npc|[a-z]+\s+(?:carcinoma|cancer))?",
+# the disease setting named right after a therapy: "chemotherapy for metastatic or relapsed
+# disease", "regimen for locally advanced, unresectable/inoperable or metastatic NSCLC",
+# "(neoadjuvant, adjuvant, or metastatic setting)"; its status words are the therapy's
+# setting, not a disease-status atom of their own
+_ST = r"(?:recurrent|metastatic|locally[\s-]*advanced|locoregionally[\s-]*advanced|advanced|relapsed|unresectable|inoperable|refractory|r/m)"
+_SETTING_NEAR = re.compile(
+    r"(?:\s*\([^()]{0,80}\))?[^;.()]{0,45}?(?:\b(?:for|in)\s+(?:the\s+)?(?:treatment\s+of\s+)?(?:their\s+|patients\s+with\s+)?(?P<s>"
+    + _ST
+    + r"(?:\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*"
+    + _ST
+    + r"){0,3})(?:\s+(?:setting|disease|stage|cancer|tumou?rs?|malignanc\w+|npc|nsclc|sclc|hnscc|scchn|rcc|hcc|crc|mcrpc|crpc|(?:[a-z]+[\s-]+){0,3}?(?:carcinoma|cancer)))?"
+    r"|\b(?:in|during)\s+(?:the\s+)?(?P<s3>neo-?adjuvant|adjuvant|curative|palliative|maintenance|induction|salvage|consolidation)\s+(?:setting|phase|treatment)"
+    r"|\bas\s+(?:an?\s+)?(?P<s4>neo-?adjuvant|adjuvant|curative|palliative|maintenance|induction|salvage|consolidation)(?:\s+(?:setting|therapy|treatment))?\b"
+    r"|\b(?:with|of)\s+(?:a\s+)?(?P<s5>curative|palliative)[\s-]+intent\b"
+    r"|[(,]?\s*(?P<adj>(?:(?:neo-?adjuvant|adjuvant|curative|palliative|first-line)\s*,?\s*(?:or\s+)?)*)(?P<s2>"
+    + _ST
+    + r")\s+setting)",
+    re.I,
+)
+# the cancer a therapy was for: "prior systemic therapy of any kind for renal cell carcinoma"
+_FOR_CANCER = re.compile(
+    r"\s*(?:\([^()]{0,100}\)\s*)?(?:of\s+any\s+kind\s+)?(?:for|against)\s+(?:the\s+|their\s+|this\s+|his\s+|her\s+)?"
+    r"(?P<x>[^;.,()]{0,50}?(?:cancer|carcinoma|tumou?rs?|malignanc(?:y|ies)|neoplasms?|disease|lymphoma|leuka?emia|myeloma|melanoma|sarcoma|glioma|glioblastoma|\b[A-Z]{2,6}))(?![A-Za-z0-9])",
+)
+# "no previous treatment for esophageal cancer": any anticancer therapy
+_TREATMENT_FOR = re.compile(
+    r"\b(?P<w>(?:prior|previous|any\s+prior|any\s+previous|any)\s+(?:treatments?|therap(?:y|ies)))(?=\s+(?:for|against)\s)",
     re.I,
 )
 _ADJ_SETTING = re.compile(
@@ -122,7 +146,7 @@ _WITHIN = re.compile(
     re.I,
 )
 _ONGOING = re.compile(
-    r"currently (?:receiving|taking|on|using|treated)|ongoing|concurrent(?:ly)? (?:use|treatment|therapy|administration)|concomitant (?:use|treatment|therapy|medication)|current use|chronic use|continuous use|\bon (?:therapeutic|chronic|long-term)|require[sd]? (?:chronic|continuous|long-term|ongoing)",
+    r"currently (?:receiving|taking|on|using|treated)|ongoing|concurrent(?:ly)? (?:use|treatment|therapy|administration)|concomitant (?:use|treatment|therapy|medication)|current use|chronic use|continuous use|\bon (?:therapeutic|chronic|long-term)|require[sd]? (?:chronic|continuous|long-term|ongoing)|\bon\s+an?\s+stable|stable\s+(?:or\s+decreasing\s+)?dose",
     re.I,
 )
 _SETTING_MAP = {
@@ -285,7 +309,10 @@ def _drop_examples_and_references(
                 if re.match(r"\s*(?:e\.\s?g\.|eg\b|for example|such as|i\.e\.)", inner_lead, re.I):
                     dropped.append(region)
                     continue
-                if after_class and "drug" in f:
+                timed = re.search(
+                    r"\d|\b(?:since|prior|previous|within|weeks?|days?|months?)\b", inner_lead, re.I
+                )
+                if after_class and "drug" in f and not timed:
                     dropped.append(region)
                     continue
             lead = t[max(0, a - 60) : a]
@@ -294,6 +321,37 @@ def _drop_examples_and_references(
             if em and any(y <= a for x, y in generic):
                 dropped.append((max(0, a - 60) + k + 1 + em.start(), b))
                 continue
+        out.append((a, b, f))
+    return out, dropped
+
+
+_EXCEPT_CUE = re.compile(
+    r"\W*(?:\([^()]{0,5})?(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides|with\s+the\s+exception\s+of|but\s+not)\s+(?:for\s+)?(?:the\s+|low[\s-]dose\s+)?$",
+    re.I,
+)
+_EXCEPT_JOIN = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*(?:\w+\s+){0,2}?$", re.I)
+
+
+def _drop_exceptions(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """'Anticoagulant except aspirin or heparin flushes': the excepted drugs are no atoms
+    of their own (an OR with them would exclude a patient on aspirin); their words are
+    covered by the head. PriorTherapyAtom has no exceptions field to hold them."""
+    ms = sorted(mentions, key=lambda x: x[0])
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[tuple[int, int]] = []
+    in_exc = False
+    for i, (a, b, f) in enumerate(ms):
+        gap = t[ms[i - 1][1] : a] if i else ""
+        if i and _EXCEPT_CUE.fullmatch(gap):
+            in_exc = True
+        elif not (in_exc and _EXCEPT_JOIN.fullmatch(gap)):
+            in_exc = False
+        if in_exc:
+            tail = re.match(r"(?:[\s-]+(?!or\b|and\b)[a-z]+){0,2}", t[b:])
+            dropped.append((ms[i - 1][1], b + (tail.end() if tail else 0)))
+            continue
         out.append((a, b, f))
     return out, dropped
 
@@ -320,12 +378,57 @@ def _merge_containing(
     return out
 
 
+def _settings_after(t: str, b: int) -> list[re.Match[str]]:
+    """Setting phrases right after a therapy, chained: "as adjuvant or for advanced disease"."""
+    out: list[re.Match[str]] = []
+    while len(out) < 3:
+        sm = _SETTING_NEAR.match(t, b)
+        if not sm:
+            break
+        if out:
+            gs = [sm.start(g) for g in ("s", "adj", "s3", "s4", "s5") if sm.group(g) is not None]
+            gap = t[b : min(gs)] if gs else ""
+            if not re.fullmatch(
+                r"\s*(?:,|or|and|and/or)?\s*(?:for|in|as|with|during)?\s*(?:the\s+|an?\s+)?(?:treatment\s+of\s+)?",
+                gap,
+                re.I,
+            ):
+                break
+        out.append(sm)
+        b = sm.end()
+    return out
+
+
+def _adj_key(w: str) -> str:
+    w = w.lower()
+    return _SETTING_MAP.get(w, "neoadjuvant" if w.startswith("neo") else w)
+
+
 def _setting(s: str) -> str:
-    s = s.lower()
-    if ("recurrent" in s and "metastatic" in s) or s == "r/m":
+    s = re.sub(r"[\s-]+", " ", s.lower())
+    words = re.findall(
+        r"recurrent|relapsed|metastatic|locally advanced|locoregionally advanced|advanced|unresectable|inoperable|refractory|r/m",
+        s,
+    )
+    kinds = {
+        "recurrent"
+        if w in ("recurrent", "relapsed")
+        else "locally_advanced"
+        if w in ("locally advanced", "locoregionally advanced")
+        else "advanced"
+        if w in ("advanced", "unresectable", "inoperable", "refractory")
+        else "recurrent_metastatic"
+        if w == "r/m"
+        else w
+        for w in words
+    }
+    if "recurrent_metastatic" in kinds or {"recurrent", "metastatic"} <= kinds:
         return "recurrent_metastatic"
-    if "recurrent" in s or "relapsed" in s:
-        return "recurrent"
+    if "metastatic" in kinds and kinds & {"advanced", "locally_advanced"}:
+        return "advanced"
+    for k in ("metastatic", "recurrent", "locally_advanced", "advanced"):
+        if k in kinds:
+            return k
     return "metastatic"
 
 
@@ -380,7 +483,7 @@ _V = vocab()
 @needs_derived(
     derived_gate(
         _V.regimen.keywords | _V.drug.keywords | _V.drug_class.keywords | _V.modality.keywords,
-        (_TARGET_LIST, _TRIAL, _RECOVERED, _NOT_RECOVERED),
+        (_TARGET_LIST, _TRIAL, _RECOVERED, _NOT_RECOVERED, _TREATMENT_FOR),
     )
 )
 def extract_therapy(ctx: Ctx) -> list[Found]:
@@ -457,7 +560,17 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             ):
                 f["major"] = False
             mentions.append((pm.start, pm.end, f))
+    for m in _TREATMENT_FOR.finditer(t):
+        fm = _FOR_CANCER.match(t, m.end())
+        if (
+            fm
+            and free(m.start("w"), m.end("w"))
+            and (fm.group("x").lower().endswith("disease") or v.cancer.find(fm.group("x")))
+        ):
+            mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
     mentions, dropped = _drop_examples_and_references(t, mentions)
+    mentions, excepted = _drop_exceptions(t, mentions)
+    dropped += excepted
     mentions = _merge_containing(t, mentions)
     mentions, planned = _drop_planned(t, mentions)
     dropped += planned
@@ -469,10 +582,23 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
     # criterion-wide qualifiers
     common: dict[str, Any] = {}
     cover: list[tuple[int, int]] = list(dropped)
-    sm = _SETTING.search(t)
-    if sm:
-        common["setting"] = _setting(sm.group("s"))
-        cover.append(sm.span())
+    for _a, b, _f in mentions:
+        found: list[str] = []
+        for sm in _settings_after(t, b):
+            adj = next((g for g in ("s3", "s4", "s5") if sm.group(g)), None)
+            if adj:
+                found.append(_adj_key(sm.group(adj)))
+                cover.append((sm.start(adj), sm.end()))
+                continue
+            g = "s" if sm.group("s") else "s2"
+            found.append(_setting(sm.group(g)))
+            cover.append(sm.span(g) if g == "s" else (sm.start("adj"), sm.end()))
+        # "as adjuvant or for advanced disease": either setting; one value would narrow it
+        if found and "setting" not in common and len(set(found)) == 1:
+            common["setting"] = found[0]
+        fm = _FOR_CANCER.match(t, b)
+        if fm and (fm.group("x").lower().endswith("disease") or vocab().cancer.find(fm.group("x"))):
+            cover.append((fm.start("x"), fm.end("x")))  # "therapy for renal cell carcinoma"
     lm = _LINE.search(t)
     nm = _LINE_COUNT.search(t)
     if nm:

@@ -23,7 +23,7 @@ from trialscout.criteria.extractors.biomarkers import (
 )
 from trialscout.match.evaluators.common import Ctx, ask
 from trialscout.match.evaluators.measurement import SYMBOL, compare
-from trialscout.match.logic import Outcome, false, true, unknown
+from trialscout.match.logic import Outcome, all_of, false, negate, true, unknown
 from trialscout.match.units import fmt_num
 from trialscout.patient.profile import Biomarker
 
@@ -371,7 +371,27 @@ def profile_entry(fact: str, answer: str | float) -> dict[str, Any]:
     return {**key, "result": str(answer)}
 
 
+# a composite status: triple-negative breast cancer = ER-, PR- and HER2- (ASCO/CAP);
+# each part is read as its own marker, so a missing one stays unknown
+_COMPOSITE = {"triple_negative": (("ER", None), ("PR", None), ("HER2", "ERBB2"))}
+
+
+def _composite(a: BiomarkerAtom, ctx: Ctx) -> Outcome:
+    parts = [
+        eval_biomarker(
+            BiomarkerAtom(text=a.text, span=a.span, marker=m, gene=g, result="negative"), ctx
+        )
+        for m, g in _COMPOSITE[a.marker]
+    ]
+    out = all_of(parts)
+    if a.result in (None, "positive"):
+        return out
+    return negate(out) if a.result == "negative" else unknown(f"{a.marker} {a.result}", [])
+
+
 def eval_biomarker(a: BiomarkerAtom, ctx: Ctx) -> Outcome:
+    if a.marker in _COMPOSITE:
+        return _composite(a, ctx)
     label = _label(a)
     key, qlabel = fact_key(a)
     fact = ask(key, "biomarker", label=_say(qlabel))

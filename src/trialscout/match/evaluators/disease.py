@@ -191,6 +191,8 @@ def eval_disease_status(a: DiseaseStatusAtom, ctx: Ctx) -> Outcome:
         s, detail = "recurrent", "local"
     elif s.endswith("_recurrence") or s == "recurrence":
         s = "recurrent"
+    if s in ("recurrent", "relapsed") and detail.startswith("local"):
+        detail = "local"  # "local_with_or_without_regional": local is what must hold
     d = p.primary_diagnosis
     dstat = (d.status or "").lower() if d else ""
     label = s.replace("_", " ")
