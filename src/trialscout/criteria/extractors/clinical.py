@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 from trialscout.criteria.atoms import (
+    AndNode,
     ConditionAtom,
     Expr,
     IfNode,
     InfectionAtom,
     MeasurementAtom,
+    OrNode,
     ReproductiveAtom,
     ReviewAtom,
     SexAtom,
@@ -25,11 +27,12 @@ from trialscout.criteria.extractors.base import (
     Found,
     comparator,
     derived_gate,
+    needs,
     needs_derived,
     number,
     to_days,
 )
-from trialscout.criteria.vocab import folded, vocab
+from trialscout.criteria.vocab import folded, read_table, vocab
 
 # ------------------------------------------------------------------ infections
 
@@ -67,7 +70,7 @@ _INF_MARKERS: list[tuple[str, str, str | None]] = [
 ]
 _INF_RX = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, _, _) in enumerate(_INF_MARKERS)), re.I)
 _HEP_BC = re.compile(
-    r"hepatitis\s*(?P<a>[bc])\s*(?:and/or|or|and|/|,)\s*(?:hepatitis\s*)?(?P<b>[bc])\b(?:\s*(?:virus|infection)s?)?",
+    r"hepatitis\s*(?P<a>[bc])\s*(?:and/or|or|and|/|,)\s*(?P<hb>(?:hepatitis\s*)?(?P<b>[bc]))\b(?:\s*(?:virus|infection)s?)?",
     re.I,
 )
 _STATUS_AFTER = re.compile(
@@ -75,37 +78,131 @@ _STATUS_AFTER = re.compile(
     re.I,
 )
 _STATUS_BEFORE = re.compile(
-    r"(?P<s>active|chronic|acute|uncontrolled|untreated|known|history of|positive|negative|current|latent|evidence of)[^,;.]{0,25}$",
+    r"(?P<s>active|chronic|acute|uncontrolled|untreated|history of|positive|negative|current|latent|evidence of)[^,;.]{0,25}$",
     re.I,
 )
 
 
+_TEST_LIST = re.compile(
+    r"\b(?:testing|tests?|screening)\s+(?:may|might|can|could|should|will)\s+include(?:\s+the\s+following)?\s*:?"
+    r"|\b(?:tested|screened)\s+(?:for|with)\s*:",
+    re.I,
+)
+# "infection with" / "seropositive for or active viral infection with" before a pathogen
+_INF_LEAD = re.compile(
+    r"(?:(?:sero)?positive\s+(?:for\s+)?(?:or|and/or)\s+)?(?:active\s+|chronic\s+)?(?:viral\s+)?infections?\s+(?:with|by|due to)\s+(?:the\s+)?$",
+    re.I,
+)
 _INF_PRE = re.compile(
     r"hbv|hbs|hbc|hepatitis|hep [bc]|hcv|hiv|aids|immun[eo]\s*deficiency|tuberc|\btb\b"
 )
 
 
-def extract_infections(ctx: Ctx) -> list[Found]:
+def _infection_table() -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]:
+    """OTHER pathogens and not-an-infection contexts from data/criteria/infections.csv."""
+    other: list[tuple[str, re.Pattern[str]]] = []
+    skip: list[str] = []
+    for r in read_table("infections.csv"):
+        if r["kind"] == "other":
+            other.append((r["id"], re.compile(r"(?:" + r["pattern"] + r")", re.I)))
+        elif r["kind"] == "not_infection":
+            skip.append(r["pattern"])
+    return other, (re.compile(r"\s*(?:" + "|".join(skip) + r")", re.I) if skip else None)
+
+
+_INF_OTHER, _INF_NOT = _infection_table()
+_OTHER_PRE = re.compile(
+    r"difficile|c\.\s?diff|cmv|cytomegalo|cov|syphilis|treponema|htlv|lymphotropic|hepatitis|hev|hdv"
+)
+_VIRAL_HEP = re.compile(r"\bviral hepatitis\b|\bhepatitis virus infection\b", re.I)
+# a list between two pathogens: only separators, "virus"/"infection" and bracketed abbreviations
+_INF_LIST_GAP = re.compile(
+    r"^(?:\s|,|/|\(\s*[\w-]+\s*\)|\b(?:and/or|or|and|virus|viral|infections?)\b)*$", re.I
+)
+_NEG_WORDS = (
+    "negative",
+    "undetectable",
+    "not detectable",
+    "non-reactive",
+    "nonreactive",
+    "seronegative",
+)
+
+
+def _other_infections(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
+    if not _OTHER_PRE.search(ctx.low):
+        return out
+    for ident, rx in _INF_OTHER:
+        for m in rx.finditer(t):
+            a, b = m.span()
+            before = t[max(0, a - 50) : a]
+            sa = _STATUS_AFTER.match(t, b)
+            sb = _STATUS_BEFORE.search(before)
+            word = (sa.group("s") or "+").lower() if sa else sb.group("s").lower() if sb else None
+            status = "positive"
+            if word in _NEG_WORDS:
+                status = "negative"
+            elif word in ("active", "acute", "uncontrolled", "untreated", "current") or re.search(
+                r"\bactive\b[^,;.]{0,40}$", before, re.I
+            ):
+                status = "active"
+            elif word == "history of":
+                status = "history"
+            end = sa.end() if sa else b
+            atom = ctx.mk(InfectionAtom, a, end, pathogen="OTHER", marker=ident, status=status)
+            out.append(Found(atom, a, end, priority=8))
+    return out
+
+
+def extract_infections(ctx: Ctx) -> list[Found]:
+    t = ctx.text
+    out: list[Found] = _other_infections(ctx)
     if not _INF_PRE.search(ctx.low):
         return out
     spans: list[tuple[int, int, str, str | None]] = []
+    taken: list[tuple[int, int]] = [(f.start, f.end) for f in out]
     for hm in _HEP_BC.finditer(t):
-        for g in ("a", "b"):
-            spans.append(
-                (hm.start(), hm.end(), "HBV" if hm.group(g).lower() == "b" else "HCV", None)
-            )
+        # one span per pathogen ("Hepatitis B" / "C infection") so both atoms survive
+        taken.append(hm.span())
+        spans.append(
+            (hm.start(), hm.end("a"), "HBV" if hm.group("a").lower() == "b" else "HCV", None)
+        )
+        spans.append(
+            (hm.start("hb"), hm.end(), "HBV" if hm.group("b").lower() == "b" else "HCV", None)
+        )
+    for vm in _VIRAL_HEP.finditer(t):
+        taken.append(vm.span())
+        spans.append((vm.start(), vm.end(), "HBV", None))
+        spans.append((vm.start(), vm.end(), "HCV", None))
     for m in _INF_RX.finditer(t):
-        if any(a <= m.start() < b for a, b, _, _ in spans):
+        if any(a <= m.start() < b for a, b in taken):
             continue
         idx = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
         _, path, marker = _INF_MARKERS[idx]
+        if (
+            path == "HIV"
+            and marker is None
+            and m.group(0).lower() == "aids"
+            and m.group(0) != "AIDS"
+        ):
+            continue  # "aids in determining": the verb
+        if _INF_NOT is not None and _INF_NOT.match(t, m.end()):
+            continue  # "HIV protease inhibitors", "HIV testing consent", "hepatitis B vaccine"
         spans.append((m.start(), m.end(), path, marker))
+    # markers only named as the tests that may be used ("Testing may include: HBV DNA, ...")
+    tl = _TEST_LIST.search(t)
+    if tl:
+        spans = [s for s in spans if not (s[3] is not None and s[0] >= tl.end())]
     specific = {path for _, _, path, marker in spans if marker is not None}
     labels = [(a, b) for a, b, path, marker in spans if marker is None and path in specific]
     spans = [s for s in spans if not (s[3] is None and s[2] in specific)]
+    if tl:
+        labels.append((tl.start(), len(t)))
+    spans.sort(key=lambda s: s[0])
     seen_bc: set[tuple[int, str]] = set()
+    prev: tuple[int, str, bool] | None = None  # end, status, status stated by a word
     for a, b, path, marker in spans:
         if (a, path) in seen_bc:
             continue
@@ -124,14 +221,7 @@ def extract_infections(ctx: Ctx) -> list[Found]:
             end = sa.end()
         elif sb:
             word = sb.group("s").lower()
-        if word in (
-            "negative",
-            "undetectable",
-            "not detectable",
-            "non-reactive",
-            "nonreactive",
-            "seronegative",
-        ):
+        if word in _NEG_WORDS:
             status = "negative"
         elif word in ("active", "acute", "uncontrolled", "untreated", "current"):
             status = "active"
@@ -143,10 +233,36 @@ def extract_infections(ctx: Ctx) -> list[Found]:
             status = "history"
         elif word == "latent":
             status = "any"
-        if re.search(r"active[^,;.]{0,25}$", before, re.I) and status == "positive":
+        elif word == "evidence of" and not re.search(r"serolog\w*\s+evidence of\s*$", before, re.I):
             status = "active"
         if re.search(r"history of[^,;.]{0,30}$", before, re.I) and path == "TB":
             status = "history"
+        if re.search(r"active[^,;.]{0,25}$", before, re.I) and status in ("positive", "history"):
+            status = "active"
+        if status == "positive" and re.search(r"history of[^,;.]{0,25}$", before, re.I):
+            status = "history"
+        if re.search(
+            r"positive\s+(?:for\s+)?(?:or|and/or)\s+active\b[^,;.]{0,40}$",
+            t[max(0, a - 80) : a],
+            re.I,
+        ):
+            status = "positive"  # "seropositive for or active infection with"
+        lead = _INF_LEAD.search(t, max(0, a - 60), a)
+        if lead:
+            a = lead.start()
+        stated = word is not None and word not in ("known", "+")
+        if (
+            not stated
+            and prev is not None
+            and prev[2]
+            and prev[0] <= a
+            and _INF_LIST_GAP.match(t[prev[0] : a])
+        ):
+            status = prev[
+                1
+            ]  # "history of HIV, hepatitis B, or hepatitis C": one status for the list
+            stated = True
+        prev = (b, status, stated or status != "positive")
         if marker in ("HBV DNA", "HCV RNA"):
             q = re.compile(
                 r"[^<>=\d;.]{0,30}?(?P<cmp>"
@@ -182,6 +298,22 @@ def extract_infections(ctx: Ctx) -> list[Found]:
             unit=unit,
         )
         out.append(Found(atom, a, end, priority=7, cover=labels))
+    return _merge_same_span(ctx, out)
+
+
+def _merge_same_span(ctx: Ctx, found: list[Found]) -> list[Found]:
+    """Atoms read from the same words ("viral hepatitis": HBV and HCV) become one OR."""
+    by: dict[tuple[int, int], list[Found]] = {}
+    for f in found:
+        by.setdefault((f.start, f.end), []).append(f)
+    out: list[Found] = []
+    for (a, b), fs in by.items():
+        if len(fs) == 1:
+            out.append(fs[0])
+            continue
+        node = ctx.mk(OrNode, a, b, args=[f.expr for f in fs])
+        cover = [c for f in fs for c in f.cover]
+        out.append(Found(node, a, b, priority=max(f.priority for f in fs), cover=cover))
     return out
 
 
@@ -195,12 +327,14 @@ _GRADE = re.compile(
     re.I,
 )
 _NYHA = re.compile(
-    r"(?:nyha|new york heart association)[^\d;]{0,30}?(?:(?P<cmp>"
+    r"(?:nyha|new york heart association)(?:(?!appendix|section|table)[^\d;]){0,30}?(?:(?P<cmp>"
     + CMP
-    + r")\s*)?(?:class\s*|grade\s*)?(?P<c>iv|i{1,3}|[1-4])(?:\s*(?:-|to|or|and)\s*(?:iv|i{1,3}|[1-4]))?(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse))?"
+    + r")\s*)?(?:class(?:ification)?\s*|grade\s*|stadium\s*)?(?:(?P<cmp3>"
+    + CMP
+    + r")\s*)?(?P<c>\b(?:iv|i{1,3})\b|[1-4])(?:\s*(?:-|to|or|and)\s*(?:iv|i{1,3}|[1-4]))?(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse))?"
     r"|(?:class|grade)\s*(?P<cmp2>"
     + CMP
-    + r")?\s*(?P<c2>iv|i{1,3}|[1-4])(?:\s*(?:-|to|or|and)\s*(?:iv|i{1,3}|[1-4]))?(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse))?[^;.]{0,20}?(?:nyha|new york heart association)",
+    + r")?\s*(?P<c2>\b(?:iv|i{1,3})\b|[1-4])(?:\s*(?:-|to|or|and)\s*(?:iv|i{1,3}|[1-4]))?(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse))?[^;.]{0,20}?(?:nyha|new york heart association)",
     re.I,
 )
 _WITHIN = re.compile(
@@ -214,12 +348,12 @@ _WITHIN = re.compile(
 )
 _SYSTEMIC = re.compile(
     r"(?:requir(?:ing|ed|es)|needing|needed|treated with|that required|which required|need for|under)\s*(?:the\s*)?(?:use of\s*)?"
-    r"(?:active\s*|chronic\s*|ongoing\s*)?(?:systemic\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medication|hospitali[sz]ation)",
+    r"(?:active\s*|chronic\s*|ongoing\s*)?(?:systemic\s*)?(?:intravenous\s*|iv\s*|i\.v\.\s*|oral\s*|parenteral\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medications?|hospitali[sz]ation|antibiotics?|antivirals?|antifungals?|anti-?infectives?|antimicrobials?)(?:\s*(?:therapy|treatment|agents?))?",
     re.I,
 )
 _EXCEPT = re.compile(
-    r"\s*[,(]?\s*(?:except(?:ion)?(?:\s*for)?|excluding|with the exception of|other than|apart from|but not|not including)\s*:?\s*"
-    r"(?P<x>\([^)]*\)|[^;()]+?)(?=\)|;|\.\s|\.$|$)",
+    r"\s*[,(]?\s*(?:except(?:ion)?(?:\s*for)?|excluding|with the exception of|other than|apart from|but not(?!\s+limited)|not including)\s*:?\s*"
+    r"(?P<x>\([^)]*\)|(?:[^;()]|(?<=\s)[a-h]\)|\([^()]*\))+?)(?=(?<![\s(][a-h])\)|;|\.\s|\.$|$)",
     re.I,
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -236,6 +370,7 @@ def _exceptions(x: str) -> list[str]:
     parts = re.split(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", x)
     out: list[str] = []
     for p in parts:
+        p = re.sub(r"^\(?[a-h]\)\s*", "", p)
         p = re.sub(
             r"^(?:adequately|curatively|successfully|completely|definitively)?\s*(?:treated|resected)\s*",
             "",
@@ -253,9 +388,24 @@ _HYPER_OBJ = re.compile(
     re.I,
 )
 _DOT_END = re.compile(r"\.(?:\s|$)")
-_UNCONTROLLED_B = re.compile(r"uncontrolled|poorly controlled|not controlled|unstable|refractory")
+_UNCONTROLLED_B = re.compile(
+    r"uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|not)[\s-]+controlled|unstable|refractory"
+)
+# a status word right before the term ("poorly controlled hypertension"): covered by the atom
+_STATUS_LEAD = re.compile(
+    r"(?:(?:uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant)\s+)+$",
+    re.I,
+)
 _UNCONTROLLED_A = re.compile(
-    r"^\s*(?:that is |which is )?(?:uncontrolled|not (?:well )?controlled|poorly controlled)",
+    r"^\s*(?:that is |which is )?(?:uncontrolled|not (?:well )?controlled|poorly controlled)"
+    r"|^\s*,?\s*(?:that|which)\s+(?:cannot|can ?not|could not|is not|are not)\s+(?:be\s+)?(?:adequately\s+|well\s+)?controlled",
+    re.I,
+)
+# "(that is) well controlled on medication", "that cannot be controlled by antihypertensive therapy"
+_CTRL_AFTER = re.compile(
+    r"\s*,?\s*(?:that\s+|which\s+)?(?:is\s+|are\s+|must\s+be\s+|should\s+be\s+|cannot\s+be\s+|can\s?not\s+be\s+|could\s+not\s+be\s+)?"
+    r"(?:not\s+)?(?:poorly\s+|inadequately\s+|well[\s-]+|adequately\s+)?(?:controlled|uncontrolled)"
+    r"(?:\s+(?:by|with|on)\s+(?:an?\s+|the\s+)?(?:(?:stable|optimal|standard|adequate|current)\s+)?(?:\w+\s+){0,2}?(?:medications?|therapy|treatment|drugs?|regimen|management|interventions?|measures))?",
     re.I,
 )
 _ACTIVE_B = re.compile(r"\bactive\b|\bcurrent\b|\bongoing\b|\bsymptomatic\b|\bconcurrent\b")
@@ -270,15 +420,160 @@ _TIME_OF = re.compile(
 )
 
 
-@needs_derived(derived_gate(vocab().condition.keywords))
+def _organ_table() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]], re.Pattern[str]]:
+    head = ""
+    organs: list[tuple[str, str]] = []
+    for r in read_table("condition_organs.csv"):
+        if r["condition"] == "head":
+            head = r["adjectives"]
+        else:
+            organs.append((r["condition"], r["adjectives"]))
+    adj = "|".join(f"(?:{p})" for _, p in organs)
+    intens = r"(?:(?:severe|significant|clinically significant|major|serious|uncontrolled|active|chronic|acute|concurrent|current|unstable|uncompensated|other|any|known|relevant|pre-?existing|underlying|and|or|and/or)\s+)*"
+    one = rf"(?:{intens}(?:{adj}))"
+    # two or more adjectives in a list, then the head noun
+    rx = re.compile(
+        rf"\b{one}(?:\s*(?:,|/|;)?\s*(?:and/or|or|and|,)?\s*{one})+\s*,?\s+(?:{head})\b",
+        re.I,
+    )
+    word = re.compile(rf"\b(?:{adj})\b", re.I)
+    return rx, [(c, re.compile(rf"^(?:{p})$", re.I)) for c, p in organs], word
+
+
+_ORGAN_LIST, _ORGANS, _ORGAN_WORD = _organ_table()
+_ORGAN_HEADS = (
+    "disease",
+    "disorder",
+    "illness",
+    "condition",
+    "dysfunction",
+    "impairment",
+    "abnormalit",
+    "morbidit",
+    "patholog",
+    "problem",
+)
+_ORGAN_PRE = re.compile("|".join(_ORGAN_HEADS))
+
+
+def _organ_list(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
+    """ "renal, hepatic, cardiac or psychiatric disease": one condition per organ adjective."""
+    t = ctx.text
+    out: list[Found] = []
+    for m in _ORGAN_LIST.finditer(t):
+        words = list(_ORGAN_WORD.finditer(t, m.start(), m.end()))
+        if len(words) < 2:
+            continue
+        for k, w in enumerate(words):
+            if any(x <= w.start() < y for x, y in taken):
+                continue
+            ident = next((c for c, rx in _ORGANS if rx.match(w.group(0))), None)
+            if ident is None:
+                continue
+            atom = ctx.mk(ConditionAtom, w.start(), w.end(), condition=ident)
+            # the first adjective covers the intensifiers before it, the last one the head noun
+            cover = []
+            if k == 0:
+                cover.append((m.start(), w.end()))
+            if k == len(words) - 1:
+                cover.append((w.start(), m.end()))
+            out.append(Found(atom, w.start(), w.end(), priority=6, cover=cover))
+    return out
+
+
+_CLASS_BEFORE = re.compile(
+    r"\b(?:nyha\s+)?(?:functional\s+)?class\s*(?P<c>iv|i{1,3}|[1-4])(?:\s*(?:-|to|or|and|/)\s*(?:iv|i{1,3}|[1-4]))?(?:\s*(?:or|and)\s*(?:higher|greater|above|worse))?\s*$",
+    re.I,
+)
+_NYHA_REF = re.compile(
+    r"\s*,?\s*(?:\(\s*)?(?:as\s+)?(?:defined|classified|graded|assessed)?\s*(?:by|according to|per|using)\s+(?:the\s+)?(?:new york heart association|nyha)(?:\s*\(nyha\))?(?:\s+(?:functional\s+)?(?:criteria|classification|class))?(?:\s*\))?",
+    re.I,
+)
+_PAREN_REF = re.compile(
+    r"\s*\((?:see\s+)?(?:appendix|section|table|attachment|annex)\s*[\w.-]{0,8}\)", re.I
+)
+# between two mentions of one condition: an abbreviation bracket or an example list
+_SAME_AGAIN = re.compile(
+    r"^\s*[(\[]\s*$|\b(?:including|includes|such as|e\.\s?g\.|eg\.?|for example|i\.\s?e\.|the following|like)\b",
+    re.I,
+)
+_ABSORB = re.compile(
+    r"\b(?:alter\w*|affect\w*|interfere\w*\s+(?:significantly\s+)?with|impair\w*|compromis\w*|limit\w*|reduc\w*|prevent\w*)\s+(?:the\s+)?(?:\w+\s+or\s+)?absorption",
+    re.I,
+)
+_NOT_LIMITED = re.compile(
+    r"\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:including|such as|includes)?,?\s*(?:but\s+)?not\s+limited\s+to\s*:?,?(?:\s*the following\s*:?)?",
+    re.I,
+)
+_PERMIT_FOR = frozenset(
+    {
+        "autoimmune_disease",
+        "other_malignancy",
+        "immune_condition_requiring_steroids",
+        "immunodeficiency",
+    }
+)
+_PERMITTED = re.compile(
+    r"(?:[.;(]|\bexcept\b|\bhowever\b)\s*\(?\s*(?:however,?\s*)?(?:(?:patients|subjects|participants|those|individuals)\s+)?(?:with|who have|having)\s+(?P<x>[^.;]{3,300}?)\s+"
+    r"(?:are|is|will be|may be|can be)\s+(?:permitted|allowed|eligible|acceptable|not excluded)(?:\s+(?:for enrollment|to enroll|to participate|for the study))?\s*\)?"
+    r"|(?:patients|subjects|participants)\s+(?:are|will be|may be)\s+(?:permitted|allowed|eligible)\s+(?:to\s+(?:enroll|participate)\s+)?if\s+they\s+have\s+(?P<x2>[^.;]{3,300})",
+    re.I,
+)
+_MALIG_QUAL = re.compile(
+    r"\b(?:other|another|second|secondary|prior|previous|history|concurrent|concomitant|additional|synchronous|metachronous|active|multiple|past|preceding|invasive|co-?existing|coexisting|simultaneous|known)\b[^,;.()]{0,40}$",
+    re.I,
+)
+_MALIG_NOT = re.compile(
+    r"\s*(?:therap\w*|treatment|drugs?|agents?|medications?|regimens?|surgery|trials?|types?|cells?|centers?|centres?)\b",
+    re.I,
+)
+
+
+def _not_other_cancer(ctx: Ctx, a: int, b: int, text: str) -> bool:
+    """A cancer word that is not another cancer: "cancer therapy", the trial's own
+    "advanced malignancy" in an inclusion, "WHO classification of lymphoid malignancies"."""
+    t = ctx.text
+    if _MALIG_NOT.match(t, b):
+        return True
+    bare = text.lower() in ("malignancy", "malignancies")
+    if bare and not _MALIG_QUAL.search(t, max(0, a - 60), a):
+        return ctx.kind == "inclusion" or bool(
+            re.search(
+                r"(?:lymphoid|myeloid|hematologic\w*|solid|caused by|due to)\s*$",
+                t[max(0, a - 30) : a],
+                re.I,
+            )
+        )
+    return False
+
+
+@needs_derived(
+    derived_gate([*vocab().condition.keywords, *_ORGAN_HEADS, "nyha", "heart association"])
+)
 def extract_conditions(ctx: Ctx) -> list[Found]:
     t = ctx.text
     v = vocab()
     out: list[Found] = []
     matches = v.condition.find(t)
+    seen_permit: set[str] = set()
+    last_by_id: dict[str, Found] = {}
+    if _ORGAN_PRE.search(ctx.low):
+        out = _organ_list(ctx, [(q.start, q.end) for q in matches])
     for pm in matches:
         a, b = pm.start, pm.end
         ident = pm.id
+        if ident == "other_malignancy" and _not_other_cancer(ctx, a, b, pm.text):
+            continue
+        if ident == "gi_disease":
+            ab = _ABSORB.search(t, b, min(len(t), b + 90))
+            if ab and not re.search(r"[;.]", t[b : ab.start()]):
+                ident = "gi_malabsorption"  # "GI disease that may significantly alter absorption"
+        last = last_by_id.get(ident)
+        if last is not None and last.end <= a and _SAME_AGAIN.search(t, last.end, a):
+            # "congestive heart failure (CHF)", "autoimmune disease ... including rheumatoid
+            # arthritis, lupus": the same condition again, as an abbreviation or an example
+            last.cover.append((a, b))
+            continue
         if (
             ident == "drug_hypersensitivity"
             and not _HYPER_OBJ.search(t[b : b + 60])
@@ -309,6 +604,12 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             fields["status"] = "active"
         elif _HISTORY_B.search(low_b):
             fields["status"] = "history"
+        lead = _STATUS_LEAD.search(before)
+        if lead:
+            cover.append((before_start + lead.start(), a))
+        ctrl = _CTRL_AFTER.match(t, b)
+        if ctrl and ctrl.end() <= (after_lim if after_lim > b else len(t)):
+            cover.append((b, ctrl.end()))
         if ident == "angina" and "unstable" in pm.text.lower():
             fields["status"] = "uncontrolled"
         for rx_src, where, off in ((before, "before", before_start), (after, "after", b)):
@@ -330,17 +631,29 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
                     fields["min_grade"] = int(fields["min_grade"]) + 1  # type: ignore[call-overload]
                 cover.append((off + gm.start(), off + gm.end()))
                 break
-        comma = max(t.rfind(",", 0, a), t.rfind(" or ", 0, a), before_start)
+        comma = max(t.rfind(",", 0, a), t.rfind(";", 0, a), prev_end, a - 70, 0)
         nm = _NYHA.search(t[comma:after_lim])
         before_start_n = comma
         if nm and ident in ("heart_failure", "cardiovascular_disease", "angina", "arrhythmia"):
             cls = nm.group("c") or nm.group("c2")
             n = _grade(cls)
-            c = nm.group("cmp") or nm.group("cmp2")
+            c = nm.group("cmp") or nm.group("cmp2") or nm.group("cmp3")
             if c and comparator(c) == ">":
                 n += 1
             fields["nyha_min"] = n
             cover.append((before_start_n + nm.start(), before_start_n + nm.end()))
+        elif ident in ("heart_failure", "cardiovascular_disease"):
+            cb = _CLASS_BEFORE.search(t, max(0, a - 40), a)
+            if cb:
+                fields["nyha_min"] = _grade(cb.group("c"))
+                cover.append((cb.start(), a))
+        if ident in ("heart_failure", "cardiovascular_disease", "angina", "arrhythmia"):
+            ref = _NYHA_REF.match(t, b)
+            if ref:
+                cover.append((b, ref.end()))
+        pref = _PAREN_REF.match(t, b)
+        if pref:
+            cover.append((b, pref.end()))
         wm = _WITHIN.search(t, b, after_lim if after_lim > b else b)
         if wm:
             wm_rel = wm.start() - b
@@ -358,10 +671,20 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         if em and (em.start() - b) < 200 and ident not in ("drug_hypersensitivity",):
             fields["exceptions"] = _exceptions(em.group("x"))
             cover.append((em.start(), em.end()))
+        elif ident in _PERMIT_FOR and not any(ident2 in _PERMIT_FOR for ident2 in seen_permit):
+            # "Active autoimmune disease. Patients with vitiligo or type I diabetes are permitted."
+            pm2 = _PERMITTED.search(t, b)
+            if pm2 and pm2.start() - b < 160:
+                fields["exceptions"] = _exceptions(pm2.group("x") or pm2.group("x2"))
+                cover.append((pm2.start(), pm2.end()))
+                seen_permit.add(ident)
         if ident == "drug_hypersensitivity":
             hm = _TO_CLAUSE_END.match(t[b:])
             if hm:
                 cover.append((b, b + hm.end()))
+        nl = _NOT_LIMITED.match(t, b)
+        if nl:
+            cover.append((b, nl.end()))
         tm = _TIME_OF.search(t, b, clause_end if clause_end > b else len(t))
         if tm and tm.start() - b < 120:
             cover.append((tm.start(), tm.end()))
@@ -369,6 +692,22 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         # keep exceptions out of the main span so other atoms don't read them
         atom = ctx.mk(ConditionAtom, a, b, condition=ident, **fields)
         out.append(Found(atom, a, b, priority=6, cover=[*cover, (a, end)]))
+        last_by_id[ident] = out[-1]
+    # "New York Heart Association class III or IV" with no heart term: heart failure class
+    if "heart" in ctx.low or "nyha" in ctx.low:
+        for nm in _NYHA.finditer(t):
+            if nm.group("c") is None or any(
+                x <= nm.start() < y for f in out for x, y in f.regions()
+            ):
+                continue
+            n = _grade(nm.group("c"))
+            c = nm.group("cmp") or nm.group("cmp3")
+            if c and comparator(c) == ">":
+                n += 1
+            atom = ctx.mk(
+                ConditionAtom, nm.start(), nm.end(), condition="heart_failure", nyha_min=n
+            )
+            out.append(Found(atom, nm.start(), nm.end(), priority=6))
     return out
 
 
@@ -376,6 +715,20 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
 
 _QTC = re.compile(
     r"\b(?:qtc[fb]?|qt\s*c|corrected qt|qt interval corrected|qt)(?:\s*\(\s*qtc[fb]?\s*\))?(?:\s*interval)?",
+    re.I,
+)
+_MS = r"(?:\s*(?:ms|msecs?|milli-?seconds?)(?:\s*\(\s*msecs?\s*\))?)?"
+_QTC_SEX_AFTER = re.compile(
+    r"[^\d;]{0,60}?(?P<c1>"
+    + CMP
+    + r")\s*(?P<v1>\d{3})"
+    + _MS
+    + r"\s*(?:for|in)\s*(?:the\s*)?(?P<s1>males?|men|females?|women)"
+    r"\s*(?:,|;|and|or|/)?\s*(?:(?P<c2>"
+    + CMP
+    + r")\s*)?(?P<v2>\d{3})"
+    + _MS
+    + r"\s*(?:for|in)\s*(?:the\s*)?(?P<s2>males?|men|females?|women)",
     re.I,
 )
 _QTC_SEX = re.compile(
@@ -393,46 +746,247 @@ _QTC_SEX = re.compile(
     + r")\s*(?P<v4>\d{3})\s*(?:ms|msec|milliseconds)?\s*\)?",
     re.I,
 )
-_MEAS = re.compile(
-    r"(?P<name>\b(?:qtc[fb]?|qt\s*c|corrected qt(?: interval)?|qt interval corrected|qt interval|lvef|left ventricular ejection fraction|ejection fraction|\blvef\b|body mass index|bmi|body weight|weight|oxygen saturation|spo2|fev1|dlco|blood pressure|systolic blood pressure|diastolic blood pressure|sbp|dbp))"
-    r"(?:\s*\([^()]{1,25}\))?(?P<fill>[^\d;<>=]{0,35}?)(?P<cmp>"
-    + CMP
-    + r")\s*(?P<v>"
-    + NUM
-    + r")\s*(?P<u>ms|msec|milliseconds|%|kg/m2|kg/m\^2|kg|mmhg|mm hg|percent)?",
+
+
+def _measure_table() -> tuple[list[tuple[str, str | None]], re.Pattern[str], re.Pattern[str]]:
+    """Measurement names/units and qualifier phrases from data/criteria/measurements.csv."""
+    names: list[tuple[str, str | None]] = []
+    pats: list[str] = []
+    quals: list[str] = []
+    devices: list[str] = []
+    for r in read_table("measurements.csv"):
+        if r["kind"] == "measure":
+            names.append((r["name"], r["unit"] or None))
+            pats.append(r["pattern"])
+        elif r["kind"] == "qualifier":
+            quals.append(r["pattern"])
+        elif r["kind"] == "device":
+            devices.append(r["pattern"])
+    device = "(?:" + "|".join(f"(?:{d})" for d in devices) + ")"
+    quals = [q.replace("{device}", device) for q in quals]
+    name_rx = re.compile("|".join(f"(?P<n{i}>{p})" for i, p in enumerate(pats)), re.I)
+    qual_rx = re.compile(
+        r"\s*(?:\(\s*(?:ms|msecs?|%|percent)\s*\)\s*)?\)?\s*(?:(?:documented|measured|confirmed|obtained|recorded|taken|assessed)\s+)?(?:"
+        + "|".join(f"(?:{q})" for q in quals)
+        + r")",
+        re.I,
+    )
+    return names, name_rx, qual_rx
+
+
+_M_NAMES, _M_RX, _M_QUAL = _measure_table()
+# literals every spelling in measurements.csv (and a bare "150/90 mm Hg") contains; keep in step
+_M_GATE = (
+    "qt",
+    "ejection",
+    "lvef",
+    "lv ef",
+    "bmi",
+    "body mass",
+    "weight",
+    "height",
+    "saturation",
+    "spo2",
+    "sp o2",
+    "sao2",
+    "sa o2",
+    "oximetry",
+    "fev",
+    "expiratory",
+    "fvc",
+    "vital capacity",
+    "dlco",
+    "diffusi",
+    "systolic",
+    "diastolic",
+    "pressure",
+    "bp",
+    "temperature",
+    "fever",
+    "heart rate",
+    "pulse",
+    "doubling",
+    "psadt",
+    "breslow",
+    "mitotic",
+    "pugh",
+    "shortening",
+    "hg",
+    "mercury",
+)
+_M_UNIT = (
+    r"ms(?:ec)?s?\b|milli-?seconds?|%|percent|kg\s*/\s*m\s*(?:\^?\s*2|²)|kg\b|mm\s*hg|°\s*c\b|℃|degrees?\s*(?:celsius|c\b)"
+    r"|millimet(?:er|re)s?\s*of\s*mercury(?:\s*\(\s*mm\s*hg\s*\))?|°\s*f\b|bpm|beats?\s*(?:per|/)\s*min(?:ute)?|/\s*min\b|months?|mm\s*(?:\^?\s*2|²)|/\s*mm\s*(?:\^?\s*2|²)|mm\b|cm\b|points?"
+)
+_M_LIMIT = re.compile(
+    r"(?P<cmp>" + CMP + r")\s*(?:\(\s*(?:>=|<=|>|<)\s*\)\s*)?(?P<v>" + NUM + r")"
+    r"(?:\s*/\s*(?P<vd>\d{2,3})(?!\d))?\s*(?P<u>" + _M_UNIT + r")?"
+    r"(?P<post>\s*(?:or|and)\s*(?:higher|greater|above|more|less|lower|below))?",
     re.I,
 )
+_M_LIMIT2 = re.compile(
+    r"\s*(?P<op>or|and)\s*(?P<cmp>" + CMP + r")\s*(?P<v>" + NUM + r")\s*(?P<u>" + _M_UNIT + r")?",
+    re.I,
+)
+_M_RANGE = re.compile(
+    r"(?:between\s*|from\s*|of\s*|range\s*(?:of\s*)?)?(?P<v1>"
+    + NUM
+    + r")\s*(?:-|–|to|and)\s*(?P<v2>"
+    + NUM
+    + r")\s*(?P<u>"
+    + _M_UNIT
+    + r")",
+    re.I,
+)
+_M_FILL_BAD = re.compile(
+    r"\b(?:days?|weeks?|months?|years?|within|grade|loss|gain|reduction|decrease|increase|decline|drop|prior|since)\b|\.\s",
+    re.I,
+)
+_M_LIST_GAP = re.compile(r"^\s*(?:\([^()]{1,25}\))?\s*(?:,|/|and/or|and|or)\s*(?:the\s+)?$", re.I)
+_BP_PAIR = re.compile(
+    r"(?P<cmp>" + CMP + r")?\s*(?P<vs>\d{2,3})\s*/\s*(?P<vd>\d{2,3})\s*(?:mm\s*hg)"
+    r"(?P<post>\s*(?:or|and)\s*(?:higher|greater|above|more))?",
+    re.I,
+)
+_BP_AFTER = re.compile(
+    r"(?P<cmp>" + CMP + r")\s*(?P<v>\d{2,3})\s*mm\s*hg\s*(?P<n>systolic|diastolic)\b", re.I
+)
+_CP_CLASS = re.compile(
+    r"\s*(?:(?:class|grade|score|stage)\s*)?(?:of\s*)?(?P<c>[abc]\d{0,2})\b(?:\s*(?:\(\s*\d+\s*(?:-|–|to)\s*\d+\s*points?\s*\)))?"
+    r"(?:\s*(?:,|or|and|/|-|to|and/or)\s*(?P<c2>[abc]\d{0,2})\b)?",
+    re.I,
+)
+_CP_BOUNDS = {"a": (5, 6), "b": (7, 9), "c": (10, 15)}
+_UNITS_OUT = {
+    "msec": "ms",
+    "msecs": "ms",
+    "ms": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "percent": "%",
+    "mmhg": "mm[Hg]",
+    "°c": "Cel",
+    "℃": "Cel",
+    "°f": "[degF]",
+    "bpm": "/min",
+    "month": "months",
+    "months": "months",
+    "point": None,
+    "points": None,
+}
 
 
-def _meas_name(s: str) -> tuple[str, str | None]:
-    s = s.lower()
-    if "qt" in s:
-        return "QTc", "ms"
-    if "ejection" in s or "lvef" in s:
-        return "LVEF", "%"
-    if "bmi" in s or "body mass" in s:
-        return "BMI", "kg/m2"
-    if "weight" in s:
-        return "weight", "kg"
-    if "oxygen" in s or "spo2" in s:
-        return "SpO2", "%"
-    if "fev1" in s:
-        return "FEV1", "%"
-    if "dlco" in s:
-        return "DLCO", "%"
-    if "diastolic" in s or s == "dbp":
-        return "diastolic_blood_pressure", "mm[Hg]"
-    return "systolic_blood_pressure", "mm[Hg]"
+def _m_unit(u: str | None, default: str | None) -> str | None:
+    if not u:
+        return default
+    k = re.sub(r"\s+", "", u.lower())
+    if k.startswith("kg/m"):
+        return "kg/m2"
+    if k.startswith("degree"):
+        return "Cel"
+    if k.startswith("beat") or k == "/min":
+        return "/min"
+    if k.startswith("/mm") or k in ("mm2", "mm^2", "mm²"):
+        return "/mm2"
+    if k.startswith("millimet") or k == "mmhg":
+        return "mm[Hg]"
+    if k.startswith("milli"):
+        return "ms"
+    return _UNITS_OUT.get(k, u)
 
 
+def _child_pugh(ctx: Ctx, m: re.Match[str]) -> Found | None:
+    """Child-Pugh class letters (A = 5-6, B = 7-9, C = 10-15 points) or a score limit."""
+    t = ctx.text
+    cm = _CP_CLASS.match(t, m.end())
+    if not cm:
+        return None
+    letters = [x.lower() for x in (cm.group("c"), cm.group("c2")) if x]
+    lo, hi = 15, 5
+    for x in letters:
+        if len(x) > 1:
+            v = int(x[1:])
+            if not 5 <= v <= 15:
+                return None
+            lo, hi = min(lo, v), max(hi, v)
+        else:
+            lo, hi = min(lo, _CP_BOUNDS[x[0]][0]), max(hi, _CP_BOUNDS[x[0]][1])
+    end = cm.end()
+    post = re.match(r"\s*\(?\s*(?:or|and)\s*(?:better|less|lower|below)\s*\)?", t[end:], re.I)
+    if post:
+        lo, end = 5, end + post.end()
+    post = re.match(
+        r"\s*\(?\s*(?:or|and)\s*(?:worse|higher|greater|above|more)\s*\)?", t[end:], re.I
+    )
+    if post:
+        hi, end = 15, end + post.end()
+    a = m.start()
+    atoms = []
+    if lo > 5:
+        atoms.append(
+            ctx.mk(
+                MeasurementAtom, a, end, name="child_pugh_score", comparator=">=", value=float(lo)
+            )
+        )
+    if hi < 15:
+        atoms.append(
+            ctx.mk(
+                MeasurementAtom, a, end, name="child_pugh_score", comparator="<=", value=float(hi)
+            )
+        )
+    if not atoms:
+        return None
+    expr = atoms[0] if len(atoms) == 1 else ctx.mk(AndNode, a, end, args=atoms)
+    return Found(expr, a, end, priority=8)
+
+
+def _m_atoms(
+    ctx: Ctx, a: int, b: int, name: str, cmp_: str, v: float, vd: float | None, unit: str | None
+) -> Expr:
+    if vd is not None and name in ("blood_pressure", "systolic_blood_pressure"):
+        sys_ = ctx.mk(
+            MeasurementAtom,
+            a,
+            b,
+            name="systolic_blood_pressure",
+            comparator=cmp_,
+            value=v,
+            unit="mm[Hg]",
+        )
+        dia = ctx.mk(
+            MeasurementAtom,
+            a,
+            b,
+            name="diastolic_blood_pressure",
+            comparator=cmp_,
+            value=vd,
+            unit="mm[Hg]",
+        )
+        # "> 150/100": either number over the limit; "< 140/90": both under it
+        node = OrNode if cmp_ in (">", ">=") else AndNode
+        return ctx.mk(node, a, b, args=[sys_, dia])
+    if name == "blood_pressure":
+        name = "systolic_blood_pressure"
+    return ctx.mk(MeasurementAtom, a, b, name=name, comparator=cmp_, value=v, unit=unit)
+
+
+@needs(*_M_GATE)
 def extract_measurements(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     for qm in _QTC.finditer(t):
         sm = _QTC_SEX.match(t, qm.end())
         if not sm:
-            continue
-        if sm.group("s1"):
+            sm = _QTC_SEX_AFTER.match(t, qm.end())
+            if not sm:
+                continue
+            c2 = sm.group("c2") or sm.group("c1")
+            first = (sm.group("c1"), sm.group("v1"), sm.start("s1"), sm.end("s1"))
+            second = (c2, sm.group("v2"), sm.start("s2"), sm.end("s2"))
+            if sm.group("s1").lower().startswith(("f", "w")):
+                first, second = second, first
+            male, female = first, second
+        elif sm.group("s1"):
             male = (sm.group("c1"), sm.group("v1"), sm.start("s1"), sm.end("v1"))
             female = (sm.group("c2"), sm.group("v2"), sm.start("s2"), sm.end("v2"))
         else:
@@ -459,51 +1013,255 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
         cond = ctx.mk(
             SexAtom, male[2], male[2] + 4 if male[2] + 4 <= sm.end() else male[3], sex="male"
         )
-        expr = ctx.mk(IfNode, qm.start(), sm.end(), cond=cond, then=then, otherwise=other)
-        out.append(Found(expr, qm.start(), sm.end(), priority=9))
-    for m in _MEAS.finditer(t):
-        if any(f.start <= m.start() < f.end for f in out):
+        ifn = ctx.mk(IfNode, qm.start(), sm.end(), cond=cond, then=then, otherwise=other)
+        qual = _M_QUAL.match(t, sm.end())
+        out.append(
+            Found(
+                ifn,
+                qm.start(),
+                sm.end(),
+                priority=9,
+                cover=[(sm.end(), qual.end())] if qual else [],
+            )
+        )
+    # "> 150 mm Hg systolic or > 100 mm Hg diastolic"
+    for bm in _BP_AFTER.finditer(t):
+        if any(f.start <= bm.start() < f.end for f in out):
             continue
-        if re.search(r"\b(?:days?|weeks?|months?|within|grade)\b", m.group("fill"), re.I):
-            continue
-        name, unit = _meas_name(m.group("name"))
-        u = m.group("u")
-        if u:
-            unit = {
-                "msec": "ms",
-                "milliseconds": "ms",
-                "percent": "%",
-                "kg/m^2": "kg/m2",
-                "mm hg": "mm[Hg]",
-                "mmhg": "mm[Hg]",
-            }.get(u.lower(), u)
+        nm_ = (
+            "systolic_blood_pressure"
+            if bm.group("n").lower() == "systolic"
+            else "diastolic_blood_pressure"
+        )
         atom = ctx.mk(
             MeasurementAtom,
-            m.start(),
-            m.end(),
-            name=name,
-            comparator=comparator(m.group("cmp")),
-            value=number(m.group("v")),
-            unit=unit,
+            bm.start(),
+            bm.end(),
+            name=nm_,
+            comparator=comparator(bm.group("cmp")),
+            value=float(bm.group("v")),
+            unit="mm[Hg]",
         )
-        out.append(Found(atom, m.start(), m.end(), priority=8))
+        out.append(Found(atom, bm.start(), bm.end(), priority=8))
+    names = [m for m in _M_RX.finditer(t) if not any(f.start <= m.start() < f.end for f in out)]
+    # limit found right after each name (None where the name shares the next one's limit)
+    found: list[tuple[re.Match[str], str, str | None, int, Expr | None, int]] = []
+    for m in names:
+        idx = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+        name, unit = _M_NAMES[idx]
+        if name == "child_pugh_score":
+            f = _child_pugh(ctx, m)
+            if f is not None:
+                out.append(f)
+                continue
+        pos = m.end()
+        pm = re.match(r"\s*\([^()]{1,30}\)", t[pos:])
+        if pm:
+            pos += pm.end()
+        qual = _M_QUAL.match(t, pos)
+        if qual:
+            pos = qual.end()
+        expr: Expr | None = None
+        lim_end = m.end()
+        lm = _M_LIMIT.search(t, pos, min(len(t), pos + 110))
+        rm = _M_RANGE.search(t, pos, min(len(t), pos + 60))
+        if rm and lm and lm.start() <= rm.start():
+            rm = None
+        if rm and lm and rm.start() < lm.start():
+            lm = None
+        hit = lm or rm
+        fill = t[pos : hit.start()] if hit else ""
+        if hit and (
+            re.search(r"[\d;<>=≤≥]", fill)
+            or _M_FILL_BAD.search(fill)
+            or _M_RX.search(fill)
+            or len(fill) > 90
+            or any(f.start <= hit.start() < f.end for f in out)
+        ):
+            lm = rm = None
+        if lm:
+            u = _m_unit(lm.group("u"), unit)
+            if (name == "body_temperature" and u == "[degF]") or (
+                name in ("lvef", "spo2", "fev1", "fvc", "dlco", "shortening_fraction")
+                and lm.group("u")
+                and u != "%"
+            ):
+                lm = None
+        if lm:
+            cmp_ = comparator(lm.group("cmp"))
+            if lm.group("post"):
+                cmp_ = (
+                    ">="
+                    if re.search(r"higher|greater|above|more", lm.group("post"), re.I)
+                    else "<="
+                )
+            vd = float(lm.group("vd")) if lm.group("vd") else None
+            expr = _m_atoms(ctx, m.start(), lm.end(), name, cmp_, number(lm.group("v")), vd, u)
+            lim_end = lm.end()
+            # "Systolic blood pressure > 160 or < 90 mmHg": a second limit on the same name
+            lm2 = _M_LIMIT2.match(t, lim_end)
+            if lm2 and vd is None and isinstance(expr, MeasurementAtom):
+                u2 = _m_unit(lm2.group("u"), u)
+                if expr.unit == unit and u2 != unit:
+                    expr.unit = u2
+                second = ctx.mk(
+                    MeasurementAtom,
+                    lm2.start("cmp"),
+                    lm2.end(),
+                    name=expr.name,
+                    comparator=comparator(lm2.group("cmp")),
+                    value=number(lm2.group("v")),
+                    unit=u2,
+                )
+                node = OrNode if lm2.group("op").lower() == "or" else AndNode
+                expr = ctx.mk(node, m.start(), lm2.end(), args=[expr, second])
+                lim_end = lm2.end()
+        elif rm:
+            u = _m_unit(rm.group("u"), unit)
+            lo = ctx.mk(
+                MeasurementAtom,
+                m.start(),
+                rm.end(),
+                name=name,
+                comparator=">=",
+                value=number(rm.group("v1")),
+                unit=u,
+            )
+            hi = ctx.mk(
+                MeasurementAtom,
+                m.start(),
+                rm.end(),
+                name=name,
+                comparator="<=",
+                value=number(rm.group("v2")),
+                unit=u,
+            )
+            expr = ctx.mk(AndNode, m.start(), rm.end(), args=[lo, hi])
+            lim_end = rm.end()
+        found.append((m, name, unit, lim_end, expr, pos))
+    # "DLCO, FEV1, FVC > 50% of predicted": names in a list share the limit after the last
+    for i in range(len(found) - 2, -1, -1):
+        m, name, unit, _, expr, _ = found[i]
+        nm, _, _, _n_end, n_expr, _ = found[i + 1]
+        if expr is None and n_expr is not None and _M_LIST_GAP.match(t[m.end() : nm.start()]):
+            lim = n_expr
+            src = lim if isinstance(lim, MeasurementAtom) else None
+            if src is not None and name not in ("blood_pressure",):
+                atom = ctx.mk(
+                    MeasurementAtom,
+                    m.start(),
+                    m.end(),
+                    name=name,
+                    comparator=src.comparator,
+                    value=src.value,
+                    unit=src.unit,
+                )
+                found[i] = (m, name, unit, m.end(), atom, m.end())
+    for m, _name, _, lim_end, expr, _ in found:
+        if expr is None:
+            continue
+        a, b = m.start(), lim_end
+        qcover: list[tuple[int, int]] = []
+        q = _M_QUAL.match(t, b)
+        while q and q.end() > b:
+            qcover.append((b, q.end()))
+            b2 = q.end()
+            q = _M_QUAL.match(t, b2)
+            if q and q.end() <= b2:
+                break
+        out.append(Found(expr, a, lim_end, priority=8, cover=[*qcover, (a, lim_end)]))
+    # a name whose limit another reading took ("sustained BP > 150 mm Hg systolic"): covered by it
+    for m, _name2, _, _, expr, _ in found:
+        if expr is not None:
+            continue
+        for f in out:
+            if m.end() <= f.start and re.fullmatch(
+                r"\s*(?:(?:of|is|was|at|:)\s*)?", t[m.end() : f.start]
+            ):
+                lead = re.search(
+                    r"(?:sustained|persistent|resting|repeated|mean|average)\s+$",
+                    t[: m.start()],
+                    re.I,
+                )
+                f.cover.append((lead.start() if lead else m.start(), f.start))
+                break
+    for f in out:
+        q = _M_QUAL.match(t, f.end)
+        if q and q.end() > f.end and not any(x <= f.end < y for x, y in f.cover):
+            f.cover.append((f.end, q.end()))
+    # a bare blood pressure pair: "hypertension (< 150/90 mm Hg)", "160/90 mmHg or higher"
+    for pm2 in _BP_PAIR.finditer(t):
+        if any(f.start <= pm2.start("vs") < f.end for f in out):
+            continue
+        c = pm2.group("cmp")
+        if c:
+            cmp_ = comparator(c)
+        elif pm2.group("post"):
+            cmp_ = ">="
+        else:
+            continue
+        a0 = pm2.start("cmp") if c else pm2.start("vs")
+        out.append(
+            Found(
+                _m_atoms(
+                    ctx,
+                    a0,
+                    pm2.end(),
+                    "blood_pressure",
+                    cmp_,
+                    float(pm2.group("vs")),
+                    float(pm2.group("vd")),
+                    "mm[Hg]",
+                ),
+                a0,
+                pm2.end(),
+                priority=8,
+            )
+        )
     return out
 
 
 # ------------------------------------------------------------------ reproductive
 
 _REPRO = re.compile(
-    r"(?P<plan>(?:plan(?:ning|s)?|intend(?:ing|s)?|wish(?:ing)?|desire|want(?:ing)?|expect(?:ing)?)\s*(?:to\s*)?(?:become\s*|get\s*|be\s*)?(?:pregnan\w*|conceive|father\w*|have (?:a )?child(?:ren)?)|(?:pregnancy|conception) plans?)"
+    r"(?P<plan>(?:plan(?:ning|s)?|intend(?:ing|s)?|wish(?:ing)?|desire|want(?:ing)?|expect(?:ing)?|hop(?:e|es|ing))\s*(?:to\s*)?(?:become\s*|get\s*|be\s*)?(?:pregnan\w*|conceive|father\w*|have (?:a )?child(?:ren)?)|(?:pregnancy|conception) plans?)"
     r"|(?P<test>(?:negative\s*(?:serum\s*|urine\s*)?(?:or\s*urine\s*)?(?:\(?(?:beta|β)-?hcg\)?\s*)?pregnancy test)|(?:pregnancy test)[^.;]{0,40}?negative)"
     r"|(?P<preg>pregnan(?:t|cy|cies)|(?:are|is) pregnant|gestation)"
     r"|(?P<bf>breast[\s-]*feeding|breastfeed\w*|lactating|lactation|nursing(?! home)|breast[\s-]*fed)"
-    r"|(?P<contra>contracepti\w*|birth control|barrier method|abstinence|intrauterine device|sterili[sz]\w*|childbearing potential|child-bearing potential|wocbp)",
+    r"|(?P<contra>contracepti\w*|birth control|barrier method|abstinence|intrauterine device|sterili[sz]\w*|child[\s-]*bearing (?:potential|age)|reproductive (?:potential|age)|wocbp)",
     re.I,
 )
 
 
+_WOCBP = re.compile(
+    r"child[\s-]*bearing (?:potential|age)|reproductive (?:potential|age)|wocbp", re.I
+)
+# the words around a contraception / pregnancy requirement that only explain or define it:
+# why (fetal risk), who is exempt (post-menopausal, surgically sterile) and what to do if
+# pregnancy occurs; covered by the criterion's reproductive atom (NCI template wording)
+_REPRO_DETAIL = re.compile(
+    r"the effects? of [^.;]{0,160}? on the developing (?:human )?fetus[^.;]{0,80}?(?:are|is|remain) unknown"
+    r"|for this reason(?:\s+and because [^,;]{0,200}?(?:are|is) known to be teratogenic)?"
+    r"|(?:should|if) a (?:woman|female|patient|participant|subject) become[s]? pregnant or suspects? (?:that )?she is pregnant[^.;]*"
+    r"|(?:she|they) should inform (?:her|their) (?:treating )?(?:physician|doctor|study doctor)(?: immediately)?"
+    r"|because [^.;]{0,160}?(?:teratogenic|abortifacient)[^.;]*"
+    r"|because there is an? (?:unknown but )?potential (?:for|risk)[^.;]*?nursing infants[^.;]*"
+    r"|(?:naturally |surgically )?post[\s-]*menopausal(?:\s+for\s+(?:at\s+least\s+)?\S+\s+(?:consecutive\s+)?(?:months?|years?))?"
+    r"|surgically steril\w*|(?:bilateral\s+)?(?:oophorectomy|salpingectomy|tubal ligation)|hysterectomy|vasectomy"
+    r"|(?:natural|spontaneous)?\s*amenorrh\w*(?:\s+for\s+\S+\s+(?:consecutive\s+)?months?)?|no menses for [^.;)]{0,30}"
+    r"|(?:not )?(?:be )?of (?:child[\s-]*bearing|reproductive) potential",
+    re.I,
+)
+_CONTRA_REAL = re.compile(
+    r"contracept|birth control|barrier|abstinen|abstain|intrauterine|steril|\biud\b|condom|effective method",
+    re.I,
+)
+_CONTRA_LEAD = re.compile(
+    r"(?:(?:willing|agree|able|consent)\w*\s+(?:and\s+\w+\s+)?to\s+)?(?:use|using|practi[cs]e|practi[cs]ing|employ)\s+(?:[\w-]+\s+){0,4}$",
+    re.I,
+)
 _REPRO_PRE = re.compile(
-    r"pregn|breast|lactat|nursing|contracep|birth control|childbearing|child-bearing|steril|abstinen|wocbp|conceiv|father|intrauterine|barrier|gestation|child"
+    r"reproductive|pregn|breast|lactat|nursing|contracep|birth control|childbearing|child-bearing|steril|abstinen|wocbp|conceiv|father|intrauterine|barrier|gestation|child"
 )
 
 
@@ -512,8 +1270,12 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
     t = ctx.text
     if not _REPRO_PRE.search(ctx.low):
         return out
+    wocbp: list[tuple[int, int]] = []
+    details = [m.span() for m in _REPRO_DETAIL.finditer(t)]
     for m in _REPRO.finditer(t):
         g = m.lastgroup
+        if g in ("preg", "plan") and any(x <= m.start() < y for x, y in details):
+            continue  # "should a woman become pregnant ..., she should inform her physician"
         a, b = m.span()
         if g == "plan":
             out.append(
@@ -527,6 +1289,13 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
         elif g == "preg":
             if re.search(r"test|prevent|avoid", t[b : b + 15], re.I):
                 continue
+            if re.search(
+                r"(?:prevent\w*|avoid\w*)\s+(?:a\s+|any\s+)?$", t[max(0, a - 20) : a], re.I
+            ):
+                # "contraception to prevent pregnancy": the contraception atom's detail
+                if out and isinstance(out[-1].expr, ReproductiveAtom):
+                    out[-1].cover.append((a, b))
+                continue
             out.append(Found(ctx.mk(ReproductiveAtom, a, b, state="pregnant"), a, b, priority=6))
         elif g == "bf":
             out.append(
@@ -534,6 +1303,11 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
             )
         elif g == "contra":
             if any(f.start <= a < f.end for f in out):
+                continue
+            if _WOCBP.fullmatch(m.group(0)) and not _CONTRA_REAL.search(t):
+                # "women of childbearing potential must have a negative pregnancy test": who
+                # the test is for, not a contraception requirement
+                wocbp.append((a, b))
                 continue
             if any(
                 isinstance(f.expr, ReproductiveAtom) and f.expr.state == "contraception"
@@ -544,14 +1318,26 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 prev.cover.append((a, b))
                 continue
             cl = re.match(r"[^;]*", t[b:])
+            lead = _CONTRA_LEAD.search(t, max(0, a - 70), a)
             out.append(
                 Found(
                     ctx.mk(ReproductiveAtom, a, b, state="contraception"),
                     a,
                     b,
                     priority=5,
-                    cover=[(b, b + (cl.end() if cl else 0))],
+                    cover=[(b, b + (cl.end() if cl else 0))]
+                    + ([(lead.start(), a)] if lead else []),
                 )
+            )
+    if out:
+        out[0].cover.extend(details)
+    if wocbp:
+        if out:
+            out[0].cover.extend(wocbp)
+        else:
+            a, b = wocbp[0]
+            out.append(
+                Found(ctx.mk(ReproductiveAtom, a, b, state="contraception"), a, b, priority=5)
             )
     return out
 
@@ -565,7 +1351,10 @@ from trialscout.criteria.extractors.biomarkers import (  # noqa: E402
 
 # ------------------------------------------------------------------ review
 
-_CLAUSE_STOP = re.compile(r";|\.(?:\s|$)|\s(?:or|and)\s(?=[a-z]+ (?:disease|history|known))")
+_CLAUSE_STOP = re.compile(
+    r";|\.(?:\s|$)|\s(?:or|and)\s(?=[a-z]+ (?:disease|history|known))"
+    r"|,?\s+(?:including|such as|e\.g\.|for example)\b"
+)
 _ANY_OTHER = re.compile(
     r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
     re.I,
@@ -591,6 +1380,40 @@ _ADEQ_LOW = folded(_ADEQ)
 _PROC_LOW = folded(_PROC)
 
 
+_IJ_COMPLY = re.compile(
+    r"\s+(?:with\s+)?(?:the\s+)?(?:(?:patient|subject|participant)s?'?s?\s+)?(?:ability\s+to\s+)?(?:compl(?:y|iance|iant)|adhere\w*|protocol completion|complete the (?:study|trial|protocol))",
+    re.I,
+)
+_DEFINED_AFTER = re.compile(r"[^;]*?(?:\d|\bas (?:follows|defined|evidenced)|\bdefined as)", re.I)
+_CONSENT_GAP = re.compile(r"[^,;]{0,60}$")
+_COMPLY_AND = re.compile(r"\band\s+(?:to\s+)?(?:comply|follow|adhere|complete|attend|return)", re.I)
+
+
+def _consent_wins(t: str, found: list[Found]) -> list[Found]:
+    """ "Willing to sign informed consent", "Refusal to participate": consent, not also
+    compliance or suitability."""
+    consents = [f for f in found if isinstance(f.expr, ReviewAtom) and f.expr.reason == "consent"]
+    if not consents:
+        return found
+    keep: list[Found] = []
+    for f in found:
+        r = f.expr.reason if isinstance(f.expr, ReviewAtom) else None
+        if r == "compliance":
+            nxt = [c for c in consents if c.start >= f.end and c.start - f.end <= 60]
+            if any(
+                _CONSENT_GAP.match(t[f.end : c.start])
+                and not _COMPLY_AND.search(t[f.end : c.start])
+                for c in nxt
+            ) or any(c.start <= f.start < c.end for c in consents):
+                continue
+        if r == "suitability" and any(
+            c.start <= f.start < c.end or f.start <= c.start < f.end for c in consents
+        ):
+            continue
+        keep.append(f)
+    return keep
+
+
 def extract_review(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -612,6 +1435,10 @@ def extract_review(ctx: Ctx) -> list[Found]:
                     sub = _SUIT_STOP.search(t, b, end)
                     if sub and sub.start() > b + 3:
                         end = sub.start()
+                if reason == "consent":
+                    sub = _COMPLY_AND.search(t, b, end)
+                    if sub:
+                        end = sub.start()  # "consent and to follow protocol requirements"
             else:
                 end = b
             start = a
@@ -620,14 +1447,27 @@ def extract_review(ctx: Ctx) -> list[Found]:
                 for am in _ANY_OTHER.finditer(t[max(0, a - 90) : a]):
                     anym = am
                 start = max(0, a - 90) + anym.start() if anym else a
+            if reason == "compliance" and _CONTRA_REAL.search(t, b, b + 80):
+                continue  # "willing to use adequate contraception": the reproductive atom
+            if reason == "investigator_judgment" and _IJ_COMPLY.match(t, b):
+                reason = (
+                    "compliance"  # "illness that would limit compliance with study requirements"
+                )
             atom = ctx.mk(ReviewAtom, a, b, reason=reason)
             pr = 9 if reason == "investigator_judgment" else 6 if reason == "suitability" else 4
-            out.append(Found(atom, a, b, priority=pr, cover=[(start, end)]))
+            regions = [(start, end)]
+            nl = _NOT_LIMITED.match(t, end) if reason in _CLAUSE_REASONS else None
+            if nl and "limited" in nl.group(0).lower():
+                regions.append((end, nl.end()))  # "..., including but not limited to"
+            out.append(Found(atom, a, b, priority=pr, cover=regions))
+    out = _consent_wins(t, out)
     for m in (
         (_ADEQ_LOW.finditer(low) if ascii_ and _ADEQ_LOW else _ADEQ.finditer(t))
         if ("adequate" in low or "therapeutic range" in low or "normal organ" in low)
         else ()
     ):
+        if _DEFINED_AFTER.search(t, m.end()):
+            continue  # "Adequate liver function (bilirubin <= 1.5 x ULN)": the limits say it
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
         out.append(Found(atom, m.start(), m.end(), priority=1))
     for m in _PAREN_NOTE.finditer(t) if "(" in t else ():
