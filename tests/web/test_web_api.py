@@ -106,10 +106,10 @@ def test_match_without_trials_status_and_ineligible(client: Any, fixtures: Path)
         assert client.get(f"/api/trials/{r['nct_id']}").json()["overall_status"] == "COMPLETED"
     verdicts = [r["verdict"] for r in res]
     assert "ineligible" in verdicts
-    # Only trials ruled out on age or sex go last; weaker ineligible calls rank by relevance
-    # (docs/find.md, Ranking).
+    first_bad = verdicts.index("ineligible")
+    assert set(verdicts[first_bad:]) == {"ineligible"}  # listed last
     last = [i for i, r in enumerate(res) if "(ranked last)" in r["rank_reason"]]
-    assert last == list(range(len(res) - len(last), len(res)))
+    assert last == list(range(len(res) - len(last), len(res)))  # age/sex at the very end
     r = client.post("/api/match", json={"profile": profile, "statuses": ["sleeping"]})
     assert r.status_code == 400 and "sleeping" in json.dumps(r.json())
 

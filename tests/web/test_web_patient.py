@@ -66,8 +66,8 @@ def test_status_select_and_show_ineligible(client: Any, fixtures: Path) -> None:
     ).text
     verdicts = _items(shown)
     assert "ineligible" in verdicts
-    # Only trials ruled out on age or sex go last (docs/find.md, Ranking).
-    why = re.findall(r"Why here: ([^<]*)", shown)
+    assert set(verdicts[verdicts.index("ineligible") :]) == {"ineligible"}  # listed last
+    why = re.findall(r"Why here: ([^<]*)", shown)  # ruled out on age/sex: at the very end
     last = [i for i, w in enumerate(why) if "(ranked last)" in w]
     assert last == list(range(len(why) - len(last), len(why)))
     assert "Rules out: " in shown and "ineligible: ruled out by" in shown

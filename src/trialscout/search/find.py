@@ -7,9 +7,9 @@
    matcher, giving a verdict and a favourable-criteria score.
 3. Ranking (`search.rank`): relevance fuses the retrieval BM25 with a BM25 of the note over
    each candidate's titles and conditions (and, optionally, a dense score). Eligible trials
-   that match well come first, trials ruled out on age or sex last, the rest by relevance
-   with how much of the trial is met as a tie-breaker; ineligible trials are hidden unless
-   asked.
+   that match well come first, then the rest by relevance with how much of the trial is met
+   as a tie-breaker, ineligible trials last (those ruled out on age or sex at the very end);
+   ineligible trials are hidden unless asked.
 """
 
 from __future__ import annotations
@@ -312,11 +312,12 @@ def rank_score(rel: float, m: TrialMatch, counts: dict[str, int]) -> float:
 
 
 def _tier(m: TrialMatch, rel: float, min_relevance: float, confident: bool) -> float:
-    """2: eligible and a good text match; 0: ruled out by a confident criterion (age, sex:
-    `rank.confident_ineligible`); 1: the rest, ineligible calls on weaker grounds included
-    (on TREC they are wrong as often as right, docs/find.md)."""
-    if confident:
-        return 0.0
+    """2: eligible and a good text match; 1: possibly eligible, and eligible but a weak text
+    match; 0.5: ineligible; 0: ineligible on a confident criterion (age, sex:
+    `rank.confident_ineligible`). Ineligible trials always go last (the issue's order): a
+    clinician must not meet a trial the tool rules out above one it does not."""
+    if m.verdict == "ineligible":
+        return 0.0 if confident else 0.5
     return 2.0 if m.verdict == "eligible" and rel >= min_relevance else 1.0
 
 
@@ -356,8 +357,9 @@ def rank(
     """(match, bm25, retrieval rank) -> (match, bm25, retrieval rank, rank score, reason,
     counts), best first. `relevance` (0..1 per match, `rank.fuse`; default BM25 relative to
     the best) and `confident` (the ineligible call rests on age/sex, `rank.confident_ineligible`;
-    default none) come from the caller. `verdict`: eligible good text matches first, trials
-    ruled out by a confident criterion last, the rest in between, each tier by `rank_score`.
+    default none) come from the caller. `verdict`: eligible good text matches first, then
+    possibly eligible (and weakly matching eligible) trials, ineligible last (confident calls
+    at the very end), each tier by `rank_score`.
     `relevance`: one list by relevance, ineligible trials marked down."""
     top = max((s for _, s, _ in matches), default=0.0) or 1.0
     rels = list(relevance) if relevance is not None else [max(0.0, s) / top for _, s, _ in matches]
