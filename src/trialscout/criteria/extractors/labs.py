@@ -18,7 +18,15 @@ from trialscout.criteria.atoms import (
     MetastasisAtom,
     OrNode,
 )
-from trialscout.criteria.extractors.base import CMP, NUM, Ctx, Found, comparator, number
+from trialscout.criteria.extractors.base import (
+    CMP,
+    NUM,
+    Ctx,
+    Found,
+    comparator,
+    may_match,
+    number,
+)
 from trialscout.criteria.vocab import vocab
 
 _ULN = (
@@ -143,7 +151,7 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
     wnl, hilo = _normal_patterns()
     out: list[Found] = []
     for rx in (wnl, hilo):
-        for m in rx.finditer(ctx.text):
+        for m in rx.finditer(ctx.text) if may_match(rx, ctx) else ():
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             analytes = _split_analytes(m.group("an"))
@@ -269,7 +277,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
     out: list[Found] = []
-    for m in lab_re.finditer(t):
+    for m in lab_re.finditer(t) if may_match(lab_re, ctx) else ():
         fill = m.group("fill") or ""
         if re.search(
             r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?|prior|after|before|doubling|velocity|slope)\b",
