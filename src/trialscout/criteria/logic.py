@@ -18,7 +18,7 @@ from trialscout.criteria.atoms import (
     UnparsedAtom,
     iter_atoms,
 )
-from trialscout.criteria.extractors.base import WNUM, Ctx, Found, number, to_days
+from trialscout.criteria.extractors.base import WNUM, Ctx, Found, may_match, number, to_days
 from trialscout.criteria.vocab import read_table, vocab
 
 _STOP = frozenset(
@@ -624,8 +624,15 @@ def resolve(founds: list[Found]) -> list[Found]:
 
 
 def _extent(f: Found) -> int:
-    regs = f.regions()
-    return max(b for _, b in regs) - min(a for a, _ in regs)
+    """Width of the span from the first to the last of `f.regions()` (no list built:
+    this runs in every `resolve` sort)."""
+    lo, hi = f.start, f.end
+    for x, y in f.cover:
+        if x < lo:
+            lo = x
+        if y > hi:
+            hi = y
+    return hi - lo
 
 
 def _strip(x: object) -> object:
@@ -881,7 +888,10 @@ def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | N
     regions = [r for f in kept for r in f.regions()]
     words = _content_words(ctx, regions, a, b)
     if words:
-        words = _content_words(ctx, regions + _free_regions(ctx, kept, a, b), a, b)
+        # the free regions only take words away: filter the words left (same as a second
+        # `_content_words` pass over regions + free regions, without re-reading the text)
+        fs, fe = _merge(_free_regions(ctx, kept, a, b))
+        words = [w for w in words if not _touches(fs, fe, w[0], w[1])]
     if not words:
         return None
     if LEFTOVER_SINK is not None:
@@ -946,7 +956,8 @@ def _attach_windows(ctx: Ctx, kept: list[Found], b: int) -> None:
 
 def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
     """Tree for the text [a, b) of a criterion; second value: fully parsed."""
-    cue = _CUE.search(ctx.text, a, b)
+    # (`may_match`: a cheap literal test on the whole criterion before the slow regex)
+    cue = _CUE.search(ctx.text, a, b) if may_match(_CUE, ctx) else None
     if cue and cue.start() > a + 2:
         cend = _clause_end(ctx.text, cue.end(), b)
         main, ok1 = build(ctx, founds, a, cue.start())

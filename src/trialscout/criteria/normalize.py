@@ -86,7 +86,7 @@ _TOKEN = re.compile(
     r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});"
     r"|>/=|</=|=/>|=/<|=>|=<|> =|< =|\\[><~*\-]"
     r"|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+"
-    r"|\s+"
+    r"|[^\S ]\s*| \s+"  # whitespace runs but a lone " ", which stays as it is (see `normalize`)
     r"|[^\x00-\x7f]"
 )
 
@@ -141,14 +141,24 @@ def normalize(text: str) -> Normalized:
             ends.append(b)
             last_space = ch == " "
 
+    def plain(pos: int, a: int) -> None:
+        """Copy text[pos:a] as it is: no token, so at most lone spaces, which collapse
+        like `emit(" ")` (a space after a space or at the start is dropped)."""
+        nonlocal last_space
+        if last_space and text[pos] == " ":
+            pos += 1
+            if pos == a:
+                return
+        pieces.append(text[pos:a])
+        starts.extend(range(pos, a))
+        ends.extend(range(pos + 1, a + 1))
+        last_space = text[a - 1] == " "
+
     pos = 0
     for m in _TOKEN.finditer(text):
         a, b = m.span()
         if a > pos:
-            pieces.append(text[pos:a])
-            starts.extend(range(pos, a))
-            ends.extend(range(pos + 1, a + 1))
-            last_space = False
+            plain(pos, a)
         tok = m.group()
         if tok[0] == "&":
             rep = _entity(tok)
@@ -169,9 +179,7 @@ def normalize(text: str) -> Normalized:
             emit(tok, a, b)
         pos = b
     if pos < len(text):
-        pieces.append(text[pos:])
-        starts.extend(range(pos, len(text)))
-        ends.extend(range(pos + 1, len(text) + 1))
+        plain(pos, len(text))
     out = "".join(pieces)
     k = len(out)
     while k and out[k - 1] == " ":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trialscout.criteria.atoms import AndNode, Criterion, Expr, ParsedCriteria, iter_atoms
 from trialscout.criteria.extractors import EXTRACTORS, Ctx, Found
-from trialscout.criteria.extractors.base import wanted
+from trialscout.criteria.extractors.base import Extractor, Gate, gate_of
 from trialscout.criteria.logic import build
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
@@ -22,11 +22,27 @@ def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bo
 
         return UnparsedAtom(text="", span=(start, start)), False
     founds: list[Found] = []
-    squashed = squash(ctx.low)
-    for ex in EXTRACTORS:
-        if wanted(ex, ctx.low, squashed):  # keyword prefilter (`base.needs`/`needs_derived`)
+    low = ctx.low
+    squashed = squash(low)
+    ascii_ = low.isascii()
+    text = norm.text
+    for ex, gate in _plan():
+        # keyword prefilter (`base.needs`/`needs_derived`/`needs_match`), as `base.wanted`
+        if gate is None or gate(low, squashed, text, ascii_):
             founds.extend(ex(ctx))
-    return build(ctx, founds, 0, len(norm.text))
+    return build(ctx, founds, 0, len(text))
+
+
+_PLAN: tuple[tuple[Extractor, ...], list[tuple[Extractor, Gate | None]]] = ((), [])
+
+
+def _plan() -> list[tuple[Extractor, Gate | None]]:
+    """Each extractor with its gate predicate, rebuilt when `EXTRACTORS` changes."""
+    global _PLAN
+    key = tuple(EXTRACTORS)
+    if key != _PLAN[0]:
+        _PLAN = (key, [(ex, gate_of(ex)) for ex in key])
+    return _PLAN[1]
 
 
 def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteria:

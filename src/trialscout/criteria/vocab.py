@@ -31,7 +31,9 @@ _SQUASH = re.compile(r"[\s\-]+")
 
 def squash(s: str) -> str:
     """`s` without whitespace and hyphens: phrase gates are checked on squashed text."""
-    return _SQUASH.sub("", s)
+    out = s.replace(" ", "").replace("-", "")
+    # every whitespace character but " " is unprintable: a printable result has none left
+    return out if out.isprintable() else _SQUASH.sub("", s)
 
 
 def _key(s: str) -> str:
@@ -155,6 +157,55 @@ def _scan(rx: re.Pattern[str], at: re.Pattern[str] | None, text: str) -> Iterato
         pos = m.end()
 
 
+def literal_trie(words: list[str]) -> str:
+    """One regex for many literals with shared prefixes factored out; a match means one
+    of them occurs (a shorter literal ends the branch: enough for a gate)."""
+    root: dict[str, dict] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def gen(node: dict) -> str:
+        if "" in node:
+            return ""
+        alts = [re.escape(ch) + gen(child) for ch, child in node.items()]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return gen(root)
+
+
+def _ascii_gate(keywords: frozenset[str]) -> re.Pattern[str] | None:
+    """A search for any of `keywords` in squashed lower-cased ASCII text, or None when a
+    keyword is empty or has a character that re.I would match to an ASCII one (the
+    Kelvin sign, the long s): then ASCII text could match a phrase the gate misses."""
+    if not keywords or "" in keywords:
+        return None
+    for k in keywords:
+        for c in k:
+            if not c.isascii() and any(
+                re.fullmatch(re.escape(c), chr(x), re.I) for x in range(128)
+            ):
+                return None
+    return re.compile(literal_trie(sorted(keywords)))
+
+
+_LAST_SQUASHED: tuple[str, str] = ("", "")
+
+
+def _squashed_low(text: str) -> str:
+    """`squash(text.lower())`, remembered for the last text (every matcher of one
+    criterion is asked about the same string)."""
+    global _LAST_SQUASHED
+    last = _LAST_SQUASHED
+    if last[0] is text:
+        return last[1]
+    sq = squash(text.lower())
+    _LAST_SQUASHED = (text, sq)
+    return sq
+
+
 @dataclass
 class PhraseMatch:
     id: str
@@ -196,6 +247,7 @@ class PhraseMatcher:
         # words are only ever joined by optional space/hyphen, so with spaces and hyphens
         # removed every match contains its whole phrase: a complete gate (see `squash`)
         self.keywords: frozenset[str] = frozenset(squash(p.lower()) for p in long_p + short_p)
+        self._gate = _ascii_gate(self.keywords)
 
     def lookup(self, text: str) -> str | None:
         k = _key(text)
@@ -207,6 +259,10 @@ class PhraseMatcher:
         return None
 
     def find(self, text: str) -> list[PhraseMatch]:
+        # keyword gate: on ASCII text every match holds a whole keyword once squashed
+        gate = self._gate
+        if gate is not None and text.isascii() and gate.search(_squashed_low(text)) is None:
+            return []
         found: list[PhraseMatch] = []
         taken: list[tuple[int, int]] = []
         for rx, at in ((self._long, self._long_at), (self._short, self._short_at)):
@@ -234,6 +290,21 @@ def _sre_parser() -> Any:
     return parser
 
 
+def _minimal(found: set[str]) -> tuple[str, ...]:
+    # a literal containing another one adds nothing to the gate
+    return tuple(sorted(x for x in found if not any(y != x and y in x for y in found)))
+
+
+def required_literal_sets(pattern: str, flags: int = 0) -> list[tuple[str, ...]]:
+    """Every literal set `required_literals` could choose from at the top of `pattern`:
+    each match contains one literal of EACH set (an empty list: no known condition).
+    Same caveat: exact only on lower-cased ASCII text. `flags`: the compiled pattern's
+    flags (re.VERBOSE changes what is a literal)."""
+    out = _required(pattern, every=True, flags=flags)
+    assert isinstance(out, list)
+    return out
+
+
 def required_literals(pattern: str) -> tuple[str, ...] | None:
     """Lower-case strings of which every match of `pattern` (under re.I) contains one.
 
@@ -241,6 +312,14 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     Exact only on ASCII text (Unicode case folding maps e.g. "\u017f" to "s"): callers
     must skip the gate for non-ASCII text. None when no such literal set exists.
     """
+    out = _required(pattern, every=False)
+    assert not isinstance(out, list)
+    return out
+
+
+def _required(
+    pattern: str, every: bool, flags: int = 0
+) -> tuple[str, ...] | list[tuple[str, ...]] | None:
     parser = _sre_parser()
     c = parser  # constants are re-exported by the parser module
     repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT))
@@ -252,6 +331,10 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
         return max(good, key=lambda x: (min(map(len, x)), -len(x)))
 
     def need(items: Any) -> set[str] | None:
+        return best_of(collect(items))
+
+    def collect(items: Any) -> list[set[str]]:
+        """One literal set per required part of the sequence `items`: each is needed."""
         cands: list[set[str]] = []
         run: list[str] = []
         for op, av in items:
@@ -275,9 +358,13 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
                 cands.append(sub)
         if run:
             cands.append({"".join(run)})
-        return best_of(cands)
+        return cands
 
-    found = need(parser.parse(pattern, re.I))
+    parsed = parser.parse(pattern, re.I | (flags & re.X))
+    if every:
+        sets = [x for x in collect(parsed) if x and min(map(len, x)) > 0]
+        return [_minimal(x) for x in sets]
+    found = need(parsed)
     if not found:
         return None
     # a literal containing another one adds nothing to the gate
@@ -305,6 +392,8 @@ class ReviewCue:
     rx: re.Pattern[str]
     gate: tuple[str, ...] | None
     low_rx: re.Pattern[str] | None  # `folded(rx)`, for lower-cased ASCII text
+    # `gate` as one search: the same as `any(g in low for g in gate)`
+    gate_rx: re.Pattern[str] | None = None
 
 
 def _review_cues(rows: list[dict[str, str]]) -> list[ReviewCue]:
@@ -321,7 +410,9 @@ def _review_cues(rows: list[dict[str, str]]) -> list[ReviewCue]:
             rx = re.compile(pattern, re.I)
         except re.error as e:
             raise ValueError(f"review_cues.csv row {i}: field 'pattern' is not a regex: {e}") from e
-        out.append(ReviewCue(reason, rx, required_literals(pattern), folded(rx)))
+        gate = required_literals(pattern)
+        gate_rx = re.compile("|".join(re.escape(g) for g in gate)) if gate else None
+        out.append(ReviewCue(reason, rx, gate, folded(rx), gate_rx))
     return out
 
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -242,22 +242,128 @@ def needs_derived(gate: tuple[str, ...] | None) -> Callable[[Extractor], Extract
     return wrap
 
 
-def wanted(fn: Extractor, low: str, squashed: str | None = None) -> bool:
+def needs_match(rx: re.Pattern[str]) -> Callable[[Extractor], Extractor]:
+    """Like `needs`, for a gate that must see the criterion's own case: the parser skips
+    the extractor on a criterion (normalised text, not lower-cased) where `rx` finds
+    nothing. Keep `rx` a necessary condition of every atom the extractor can return."""
+
+    def wrap(fn: Extractor) -> Extractor:
+        fn.match_rx = rx  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+Gate = Callable[[str, str, str, bool], bool]
+
+
+def gate_of(fn: Extractor) -> Gate | None:
+    """The declared prefilter of an extractor as one predicate, None when it has none.
+
+    The predicate takes (low, squashed, text, low.isascii()) of a criterion: what `wanted`
+    checks, with the per-criterion work left to the caller (the parser checks every
+    extractor against the same criterion).
+    """
+    mrx: re.Pattern[str] | None = getattr(fn, "match_rx", None)
+    grx: re.Pattern[str] | None = getattr(fn, "gate_rx", None)
+    kws: tuple[str, ...] | None = getattr(fn, "keywords", None)
+    inner: Gate | None = None
+    if grx is not None:
+        gsearch = grx.search
+        # regex literals are exact only on ASCII text: a non-ASCII criterion always runs
+
+        def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+            return not ascii_ or gsearch(sq) is not None
+
+    elif kws is not None:
+        # one alternation of the literal keywords: the same as any(k in low for k in kws)
+        ksearch = re.compile("|".join(re.escape(k) for k in kws)).search if kws else None
+
+        def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+            return ksearch is not None and ksearch(low) is not None
+
+    if mrx is None:
+        return inner
+    msearch = mrx.search
+    if inner is None:
+        return lambda low, sq, text, ascii_: msearch(text) is not None
+    both = inner
+    return lambda low, sq, text, ascii_: msearch(text) is not None and both(low, sq, text, ascii_)
+
+
+def wanted(fn: Extractor, low: str, squashed: str | None = None, text: str | None = None) -> bool:
     """False when the extractor declared keywords and the criterion has none of them.
 
-    `squashed` is `vocab.squash(low)`, passed by a caller that checks many extractors.
+    `squashed` is `vocab.squash(low)`, passed by a caller that checks many extractors;
+    `text` is the normalised criterion (before lower-casing), needed by `needs_match`
+    gates: without it such a gate cannot be judged and the extractor runs.
     """
-    rx: re.Pattern[str] | None = getattr(fn, "gate_rx", None)
-    if rx is not None:
-        if not low.isascii():
-            return True
-        if squashed is None:
-            from trialscout.criteria.vocab import squash
+    if text is None and getattr(fn, "match_rx", None) is not None:
+        fn = _without_match(fn)
+    gate = gate_of(fn)
+    if gate is None:
+        return True
+    if squashed is None:
+        from trialscout.criteria.vocab import squash
 
-            squashed = squash(low)
-        return rx.search(squashed) is not None
-    kws: tuple[str, ...] | None = getattr(fn, "keywords", None)
-    return kws is None or any(k in low for k in kws)
+        squashed = squash(low)
+    return gate(low, squashed, text if text is not None else low, low.isascii())
+
+
+def _without_match(fn: Extractor) -> Extractor:
+    def copy(ctx: Ctx) -> list[Found]:
+        return fn(ctx)
+
+    for k in ("gate_rx", "keywords"):
+        if hasattr(fn, k):
+            setattr(copy, k, getattr(fn, k))
+    return copy
+
+
+# keyed by id(): hashing a compiled pattern hashes its whole code (slow for big ones);
+# the entry keeps the pattern, so an id is never reused while its entry lives
+_MAY: dict[int, tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]] = {}
+_SEEN: tuple[str, dict[int, bool]] = ("", {})  # gate results for the last text
+
+
+_GATE_RX: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def may_match(rx: re.Pattern[str], ctx: Ctx) -> bool:
+    """False only when `rx` cannot match the criterion: a literal of each of its required
+    literal sets (`vocab.required_literal_sets`) is missing from the lower-cased ASCII
+    text. A cheap test before a regex that is slow to fail (long alternations)."""
+    entry = _MAY.get(id(rx))
+    if entry is None or entry[0] is not rx:
+        from trialscout.criteria.vocab import required_literal_sets
+
+        entry = _MAY[id(rx)] = (
+            rx,
+            tuple(
+                _GATE_RX.setdefault(lits, re.compile(_literal_trie(lits)))
+                for lits in required_literal_sets(rx.pattern, rx.flags)
+            ),
+        )
+    gates = entry[1]
+    if not gates or not ctx.low.isascii():
+        return True
+    global _SEEN
+    low = ctx.low
+    if _SEEN[0] is not low:
+        _SEEN = (low, {})
+    seen = _SEEN[1]
+    for g in gates:
+        hit = seen.get(id(g))
+        if hit is None:
+            hit = seen[id(g)] = g.search(low) is not None
+        if not hit:
+            return False
+    return True
+
+
+def finditer(rx: re.Pattern[str], ctx: Ctx) -> Iterator[re.Match[str]]:
+    """`rx.finditer(ctx.text)`, skipped when `may_match` says it cannot match."""
+    return rx.finditer(ctx.text) if may_match(rx, ctx) else iter(())
 
 
 def clause_bounds(text: str, a: int, b: int) -> tuple[int, int]:

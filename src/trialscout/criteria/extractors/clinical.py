@@ -1377,6 +1377,12 @@ _PROC = re.compile(
     re.I,
 )
 _ADEQ_LOW = folded(_ADEQ)
+# Every `_ADEQ` match lies in "adequate" + a run of [\w\s,-] holding one of its endings (or
+# is one of the two fixed phrases): a linear check on lower-cased ASCII text that spares the
+# backtracking of the lazy word loop on the common "adequate contraception".
+_ADEQ_MAY = re.compile(
+    r"adequate\s[\w\s,-]*?(?:function|reserve|hematologic)|therapeutic range|normal organ"
+)
 _PROC_LOW = folded(_PROC)
 
 
@@ -1421,7 +1427,7 @@ def extract_review(ctx: Ctx) -> list[Found]:
     # literal gates and case-folded regexes are exact only without Unicode case folding
     ascii_ = low.isascii()
     for cue in vocab().review_cues:
-        if ascii_ and cue.gate is not None and not any(g in low for g in cue.gate):
+        if ascii_ and cue.gate_rx is not None and not cue.gate_rx.search(low):
             continue
         reason = cue.reason
         hits = cue.low_rx.finditer(low) if ascii_ and cue.low_rx else cue.rx.finditer(t)
@@ -1463,7 +1469,11 @@ def extract_review(ctx: Ctx) -> list[Found]:
     out = _consent_wins(t, out)
     for m in (
         (_ADEQ_LOW.finditer(low) if ascii_ and _ADEQ_LOW else _ADEQ.finditer(t))
-        if ("adequate" in low or "therapeutic range" in low or "normal organ" in low)
+        if (
+            _ADEQ_MAY.search(low)
+            if ascii_
+            else ("adequate" in low or "therapeutic range" in low or "normal organ" in low)
+        )
         else ()
     ):
         if _DEFINED_AFTER.search(t, m.end()):

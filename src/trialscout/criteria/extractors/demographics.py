@@ -7,7 +7,15 @@ from __future__ import annotations
 import re
 
 from trialscout.criteria.atoms import AgeAtom, LifeExpectancyAtom, PerformanceAtom, SexAtom
-from trialscout.criteria.extractors.base import NUM, WNUM, Ctx, Found, number
+from trialscout.criteria.extractors.base import (
+    NUM,
+    WNUM,
+    Ctx,
+    Found,
+    derived_gate,
+    needs_derived,
+    number,
+)
 from trialscout.criteria.extractors.labs import XCMP as CMP
 from trialscout.criteria.extractors.labs import cmp_of as comparator
 
@@ -150,6 +158,7 @@ _ANY_SEX = re.compile(
 )
 
 
+@needs_derived(derived_gate(patterns=(_SEX, _SEX_INNER, _ANY_SEX)))
 def extract_sex(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -242,6 +251,7 @@ def _scale(s: str) -> str:
     return "WHO"
 
 
+@needs_derived(derived_gate(patterns=(_PERF, _PERF_REV, _PERF_BARE)))
 def extract_performance(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -322,6 +332,7 @@ _LIFE = re.compile(
 )
 
 
+@needs_derived(derived_gate(patterns=(_LIFE,)))
 def extract_life_expectancy(ctx: Ctx) -> list[Found]:
     out: list[Found] = []
     for m in _LIFE.finditer(ctx.text):

@@ -21,7 +21,9 @@ from trialscout.criteria.extractors.base import (
     Ctx,
     Found,
     derived_gate,
+    needs,
     needs_derived,
+    needs_match,
     number,
     to_days,
 )
@@ -397,6 +399,9 @@ def _range(prefix: str, a: str, b: str | None) -> list[str]:
     return out
 
 
+# every atom comes from `_STAGE`/`_SCLC_STAGE` (both need "stage") or the case-sensitive `_TNM`
+# ("stage" spelled out as re.I matches it, "\u017f" included, so the gate stays case-sensitive and fast)
+@needs_match(re.compile("[Ss\u017f][Tt][Aa][Gg][Ee]|T(?:any|is|x)|[TNM][0-4]"))
 def extract_stage(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -599,6 +604,7 @@ def _met_fields(window: str) -> list[tuple[str, bool]]:
     return out
 
 
+@needs_derived(derived_gate(vocab().site.keywords))
 def extract_metastasis(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -708,6 +714,7 @@ _STANDARD = re.compile(
 )
 
 
+@needs("measurab", "evaluab", "assessab")
 def extract_measurable(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
@@ -814,6 +821,7 @@ def _reference_name(ref: str) -> str:
     return "end_of_treatment"
 
 
+@needs_derived(derived_gate(patterns=(_EVENT,)))
 def extract_time_relation(ctx: Ctx) -> list[Found]:
     """Intervals between a disease event and a reference ("relapse within 6 months of
     adjuvant chemotherapy", "recurrence > 1 year after radical treatment", "5-year

@@ -19,7 +19,15 @@ from trialscout.criteria.atoms import (
     OrNode,
     SexAtom,
 )
-from trialscout.criteria.extractors.base import CMP, NUM, Ctx, Found, comparator, number
+from trialscout.criteria.extractors.base import (
+    CMP,
+    NUM,
+    Ctx,
+    Found,
+    comparator,
+    may_match,
+    number,
+)
 from trialscout.criteria.vocab import vocab
 
 _ULN = (
@@ -221,7 +229,7 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
     wnl, hilo = _normal_patterns()
     out: list[Found] = []
     for rx in (wnl, hilo):
-        for m in rx.finditer(ctx.text):
+        for m in rx.finditer(ctx.text) if may_match(rx, ctx) else ():
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             analytes = _split_analytes(m.group("an"))
@@ -358,7 +366,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     alias_rx = _alias_re()
-    for m in lab_re.finditer(t):
+    for m in lab_re.finditer(t) if may_match(lab_re, ctx) else ():
         fill = m.group("fill") or ""
         named = {v.lab_for(al) for al, _, _ in _split_analytes(m.group("an"))}
         inner = [

@@ -15,6 +15,7 @@ from trialscout.criteria.extractors.base import (
     Ctx,
     Found,
     derived_gate,
+    may_match,
     needs_derived,
     number,
     to_days,
@@ -461,14 +462,14 @@ def _extract_recovery(ctx: Ctx) -> list[Found]:
         return []
     out: list[Found] = []
     if ctx.kind == "exclusion":
-        for m in _NOT_RECOVERED.finditer(ctx.text):
+        for m in _NOT_RECOVERED.finditer(ctx.text) if may_match(_NOT_RECOVERED, ctx) else ():
             if _PRIOR_WINDOW.search(ctx.text[m.end() : m.end() + 80]):
                 continue  # "... surgery within 4 weeks prior to day 1": the washout reads it
             a, b = m.span()
             cond = ctx.mk(ConditionAtom, a, b, condition="toxicity_unresolved", status="active")
             out.append(Found(cond, a, b, priority=6))
         return out
-    for m in _RECOVERED.finditer(ctx.text):
+    for m in _RECOVERED.finditer(ctx.text) if may_match(_RECOVERED, ctx) else ():
         if _NOT_BEFORE.search(ctx.text[max(0, m.start() - 20) : m.start()]):
             continue
         a, b = m.span()
@@ -498,7 +499,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
     def free(a: int, b: int) -> bool:
         return not any(a < y and x < b for x, y, _ in mentions)
 
-    for m in _TARGET_LIST.finditer(t):
+    for m in _TARGET_LIST.finditer(t) if may_match(_TARGET_LIST, ctx) else ():
         suf = (m.group("suf") or "").lower()
         has_anti = bool(re.match(r"anti", m.group(0), re.I))
         if not suf and not has_anti:
@@ -534,7 +535,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((m.start(), m.end(), alts[0]))
         elif alts:
             mentions.append((m.start(), m.end(), {"_any": alts}))
-    for m in _TRIAL.finditer(t):
+    for m in _TRIAL.finditer(t) if may_match(_TRIAL, ctx) else ():
         if free(m.start(), m.end()):
             mentions.append((m.start(), m.end(), {"modality": "investigational"}))
     for pm in v.regimen.find(t):
@@ -600,7 +601,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         if fm and (fm.group("x").lower().endswith("disease") or vocab().cancer.find(fm.group("x"))):
             cover.append((fm.start("x"), fm.end("x")))  # "therapy for renal cell carcinoma"
     lm = _LINE.search(t)
-    nm = _LINE_COUNT.search(t)
+    nm = _LINE_COUNT.search(t) if may_match(_LINE_COUNT, ctx) else None
     if nm:
         common["line"] = _line_from_count(nm)
         inside = [a for a, b, _ in mentions if nm.start() <= a < nm.end()]
@@ -609,7 +610,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         n = lm.group("n").lower()
         common["line"] = _LINE_N.get(n) or int(n)
         cover.append(lm.span())
-    cm = _CYCLES.search(t)
+    cm = _CYCLES.search(t) if may_match(_CYCLES, ctx) else None
     if cm:
         a = int(number(cm.group("a")))
         al = (cm.group("al") or "").lower()
@@ -645,7 +646,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         cover.append(rm.span())
     if resp:
         common["response"] = resp
-    wm = _WITHIN.search(t)
+    wm = _WITHIN.search(t) if may_match(_WITHIN, ctx) else None
     if wm and (wm.group("u") or wm.group("u2")):
         u = (wm.group("u") or wm.group("u2")).lower()
         if not u.startswith("half"):
