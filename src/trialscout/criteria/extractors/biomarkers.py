@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from trialscout.criteria.atoms import AndNode, BiomarkerAtom, Comparator, Expr, OrNode
-from trialscout.criteria.extractors.base import CMP, NUM, Ctx, Found, comparator, needs, number
+from trialscout.criteria.extractors.base import (
+    CMP,
+    NUM,
+    Ctx,
+    Found,
+    comparator,
+    derived_gate,
+    needs_derived,
+    number,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "biomarkers"
 
@@ -662,67 +671,9 @@ def _atoms_for(ctx: Ctx, m: _Mention, shared: str | None) -> list[tuple[Expr, in
     return out
 
 
-@needs(
-    "egfr",
-    "her",
-    "erbb",
-    "alk",
-    "ros",
-    "ras",
-    "braf",
-    "met",
-    "ret",
-    "ntrk",
-    "trk",
-    "pik3",
-    "pi3k",
-    "brca",
-    "idh",
-    "fgfr",
-    "p53",
-    "esr1",
-    "kit",
-    "pdgfr",
-    "stk11",
-    "lkb1",
-    "keap1",
-    "cdkn2a",
-    "flt",
-    "npm1",
-    "bcr",
-    "philadelphia",
-    "pd-l1",
-    "pdl1",
-    "pd l1",
-    "programmed",
-    "cd274",
-    "msi",
-    "mss",
-    "microsatellite",
-    "mmr",
-    "mismatch",
-    "tmb",
-    "mutational burden",
-    "mutation burden",
-    "hpv",
-    "papilloma",
-    "p16",
-    "ebv",
-    "epstein",
-    "eber",
-    "er",
-    "pr",
-    "pgr",
-    "hr",
-    "estrogen",
-    "oestrogen",
-    "progesterone",
-    "hormone",
-    "neu",
-    "triple",
-    "tnbc",
-    "cd",
-)
+# gate derived from the mention regexes (built from data/biomarkers/ tables), so a spelling
+# added to a table is never skipped by the prefilter
+@needs_derived(derived_gate(patterns=(vocabulary().signature_rx, vocabulary().mention_rx)))
 def extract_biomarkers(ctx: Ctx) -> list[Found]:
     """Biomarker atoms of one criterion (never raises on odd text)."""
     t = ctx.text

@@ -714,7 +714,7 @@ _STANDARD = re.compile(
 )
 
 
-@needs("measurab", "evaluab", "assessab")
+@needs("measurab", "evaluab", "assessab", "conventional", "spiral", "ct scan")
 def extract_measurable(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
