@@ -64,7 +64,7 @@ def test_possibly_eligible_and_missing_parse_are_never_confident() -> None:
     assert not confident_ineligible(ruled_out, None)
 
 
-def test_rank_puts_only_confident_ineligible_calls_last() -> None:
+def test_rank_puts_ineligible_last_and_confident_calls_at_the_very_end() -> None:
     parsed = parse_criteria(CRITERIA, "NCT00000001")
     too_old = match_trial(_profile(age=80), None, parsed).model_copy(update={"nct_id": "A"})
     other_dx = match_trial(
@@ -78,10 +78,12 @@ def test_rank_puts_only_confident_ineligible_calls_last() -> None:
         confident_ineligible(maybe, parsed),
     ]
     rows = rank(matches, "verdict", confident=confident)
-    assert [r[0].nct_id for r in rows] == ["B", "C", "A"]
+    # possibly eligible first, then ineligible: the weak (diagnosis) call before the
+    # confident (age) one, although both match the text better
+    assert [r[0].nct_id for r in rows] == ["C", "B", "A"]
     assert "age or sex" in rows[-1][4]
-    # Without the confidence flags every call is weak: relevance decides.
-    assert [r[0].nct_id for r in rank(matches, "verdict")] == ["A", "B", "C"]
+    # Without the confidence flags both ineligible calls share a tier: relevance decides.
+    assert [r[0].nct_id for r in rank(matches, "verdict")] == ["C", "A", "B"]
 
 
 def test_rank_uses_the_given_relevance() -> None:
