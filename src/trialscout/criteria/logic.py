@@ -693,6 +693,27 @@ def _combine(ctx: Ctx, items: list[Found], kind_default: str) -> Expr:
     if len(items) == 1:
         return items[0].expr
     gaps = [_gap_kind(_gap(ctx.text, a, b)) for a, b in itertools.pairwise(items)]
+    # 'Stage IV breast cancer', 'Metastatic breast cancer': a stage or status word right
+    # before the cancer it qualifies is one noun phrase, never a list of alternatives
+    # 'Severe COPD (FEV1<50%)': a value in brackets right after a condition defines it
+    gaps = [
+        "and"
+        if g == "comma"
+        and (
+            (
+                a.expr.type in ("stage", "disease_status")
+                and b.expr.type == "diagnosis"
+                and not _gap(ctx.text, a, b).strip()
+            )
+            or (
+                a.expr.type == "condition"
+                and b.expr.type in ("measurement", "lab")
+                and _gap(ctx.text, a, b).strip() == "("
+            )
+        )
+        else g
+        for g, a, b in zip(gaps, items, items[1:], strict=False)
+    ]
     if ctx.kind == "exclusion":
         gaps = [
             "comma"

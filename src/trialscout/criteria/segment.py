@@ -178,11 +178,14 @@ def segment(text: str) -> Segmented:
             item = Item(kind, lstart + m.end(), cend, indent, style)
             parent: Item | None = None
             # sibling of an open item with the same marker style and about the same indent
+            # (a bullet two or more columns deeper is a sub-item: registry text nests '*'
+            # lists by two spaces, e.g. '* one of the following:' / '  * CML')
             sib_idx = next(
                 (
                     i
                     for i in range(len(stack) - 1, -1, -1)
-                    if stack[i].style == style and abs(stack[i].indent - indent) <= 3
+                    if stack[i].style == style
+                    and abs(stack[i].indent - indent) <= (1 if style.startswith("bullet") else 3)
                 ),
                 -1,
             )

@@ -13,22 +13,40 @@ block); otherwise POSSIBLY ELIGIBLE.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from trialscout.criteria.atoms import (
+    AgeAtom,
     AndNode,
     Criterion,
+    DiagnosisAtom,
     Expr,
     IfNode,
     NotNode,
     OrNode,
     ParsedCriteria,
     PriorTherapyAtom,
+    ReproductiveAtom,
+    SexAtom,
+    iter_atoms,
 )
+from trialscout.match.data import ancestors, read_csv
 from trialscout.match.evaluators import evaluate_atom
 from trialscout.match.evaluators.common import Ctx
+from trialscout.match.evaluators.disease import cancer_ids
 from trialscout.match.evaluators.therapy import ctx_infos, identity, matching
-from trialscout.match.logic import Outcome, all_of, any_of, conditional, negate
+from trialscout.match.logic import (
+    Outcome,
+    all_of,
+    any_of,
+    conditional,
+    negate,
+    not_applicable,
+    review,
+    unknown,
+)
 from trialscout.match.policy import MatchPolicy
 from trialscout.match.result import CriterionResult, MissingFact, MissingItem, Status, TrialMatch
 from trialscout.patient.profile import PatientProfile
@@ -39,6 +57,19 @@ __all__ = ["MatchPolicy", "evaluate", "match_trial"]
 def evaluate(expr: Expr, ctx: Ctx) -> Outcome:
     """Three-valued value of a criterion tree for this patient."""
     if isinstance(expr, AndNode):
+        sexes = [a for a in expr.args if isinstance(a, SexAtom)]
+        if len(sexes) == 1 and any(isinstance(a, ReproductiveAtom) for a in expr.args):
+            # 'Female subjects, on a reliable method of birth control': a rule addressed to
+            # one sex, not a restriction of the trial to it
+            rest = all_of([evaluate(a, ctx) for a in expr.args if a is not sexes[0]])
+            cond = evaluate(sexes[0], ctx)
+            return conditional(cond, rest, not_applicable(f"{cond.reason}: not addressed"))
+        alts = _alternative_cancers(expr.args)
+        if alts:
+            # 'with non-Hodgkin lymphoma (NHL), chronic lymphocytic leukemia (CLL) and
+            # multiple myeloma': no patient has every one; the list names who may enter
+            others = [evaluate(a, ctx) for a in expr.args if not any(a is x for x in alts)]
+            return all_of([*others, any_of([evaluate(a, ctx) for a in alts])])
         return all_of([evaluate(a, ctx) for a in expr.args])
     if isinstance(expr, OrNode):
         return any_of([evaluate(a, ctx) for a in expr.args])
@@ -49,6 +80,20 @@ def evaluate(expr: Expr, ctx: Ctx) -> Outcome:
             evaluate(expr.cond, ctx), evaluate(expr.then, ctx), evaluate(expr.otherwise, ctx)
         )
     return evaluate_atom(expr, ctx)
+
+
+def _alternative_cancers(args: list[Expr]) -> list[DiagnosisAtom]:
+    """Diagnosis atoms of one AND that name two or more unrelated cancers (none a kind of
+    another): read as alternatives. Empty when there are none."""
+    dx = [a for a in args if isinstance(a, DiagnosisAtom) and a.cancer]
+    ids = {a.cancer for a in dx if a.cancer}
+    if len(ids) < 2:
+        return []
+    for x in ids:
+        up = ancestors("cancer", x)
+        if any(y != x and y in up for y in ids):
+            return []
+    return dx
 
 
 def status_of(kind: str, o: Outcome) -> Status:
@@ -114,6 +159,47 @@ def _paradox(
     return incl, hit or sorted(set(required.values()))
 
 
+def _dx_paradox(
+    crit: Criterion, outcome: Outcome, parsed: ParsedCriteria, ctx: Ctx
+) -> tuple[list[str], list[str]] | None:
+    """If `crit` would rule out every patient with the cancer another inclusion requires
+    ('No HIV or HTLV-1 associated lymphomas' in a lymphoma trial, the qualifier unread),
+    return (inclusion ids, cancer names)."""
+    if not _against(crit.kind, outcome) or not ctx.profile.diagnoses:
+        return None
+    plain = {
+        a.cancer
+        for a in iter_atoms(crit.expr)
+        if isinstance(a, DiagnosisAtom) and a.cancer and not a.histologies and not a.who_types
+    }
+    if not plain:
+        return None
+    have: set[str] = set()
+    for d in ctx.profile.diagnoses:
+        have |= cancer_ids(d)
+    hit = sorted(c for c in plain if c in have)
+    if not hit:
+        return None
+    incl = [
+        other.id
+        for other in parsed.criteria
+        if other.kind == "inclusion" and other.id != crit.id and _cancers(other.expr) & have
+    ]
+    if not incl:
+        return None
+    # the test: would it rule out a patient known to have nothing but this diagnosis?
+    # ('Has stage IV breast cancer' would not, stage unknown: a real exclusion)
+    bare = PatientProfile(as_of=ctx.profile.as_of, diagnoses=ctx.profile.diagnoses)
+    if not _against(crit.kind, evaluate(crit.expr, Ctx(bare, ctx.policy))):
+        return None
+    # ... and rules this patient out through the diagnosis alone: without it, the rest of
+    # the criterion ('HIV' in 'No HIV or HTLV-1 associated lymphomas') does not
+    alt = Ctx(ctx.profile.model_copy(update={"diagnoses": []}), ctx.policy)
+    if _against(crit.kind, evaluate(crit.expr, alt)):
+        return None
+    return incl, [c.replace("_", " ") for c in hit]
+
+
 def _result(crit: Criterion, o: Outcome) -> CriterionResult:
     missing: list[MissingFact] = []
     if o.value is None and not o.na and not o.review:
@@ -134,6 +220,231 @@ def _result(crit: Criterion, o: Outcome) -> CriterionResult:
         missing=missing,
         parent=crit.parent,
     )
+
+
+@cache
+def _group_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(mode, pattern) rows of data/match/group_cues.csv."""
+    return tuple((r["mode"], re.compile(r["pattern"], re.I)) for r in read_csv("group_cues.csv"))
+
+
+def group_mode(text: str) -> str | None:
+    """How an item that announces sub-items relates to them: 'any' (alternatives),
+    'except' (carve-outs), 'or_next' (an alternative to the next item), or None (all hold)."""
+    t = text.strip()
+    for mode, rx in _group_cues():
+        if rx.search(t):
+            return mode
+    return None
+
+
+def _own_expr(crit: Criterion, kids: list[Criterion]) -> Expr | None:
+    """The part of a parent's tree read from its own line(s), without its sub-items."""
+    if not kids or not isinstance(crit.expr, AndNode):
+        return None
+    first = min(k.span[0] for k in kids)
+    own = [a for a in crit.expr.args if a.span is not None and a.span[1] <= first]
+    if not own:
+        return None
+    return own[0] if len(own) == 1 else AndNode(text=crit.text, span=crit.span, args=own)
+
+
+_HEADING_ATOMS = (AgeAtom, SexAtom)
+
+
+def _is_condition_heading(crit: Criterion, own: Expr | None) -> bool:
+    """'Age 65-70 years:' / 'Women:' over sub-items: the sub-items apply to that group only."""
+    if own is None or not crit.text.rstrip().endswith(":") or len(crit.text) > 40:
+        return False  # a short heading, not a sentence that ends in a list
+    atoms = [a for a in iter_atoms(own) if a.type not in ("unparsed", "review")]
+    return bool(atoms) and all(isinstance(a, _HEADING_ATOMS) for a in atoms)
+
+
+def _roll_up(
+    parsed: ParsedCriteria,
+    results: list[CriterionResult],
+    outcomes: dict[str, Outcome],
+    ctx: Ctx,
+) -> None:
+    """Sub-items: a parent's status derives from its children (inclusion AND, exclusion OR),
+    unless its wording makes them alternatives ('one of the following:'), carve-outs
+    ('except:') or the requirements of one group ('Age 65-70 years:'). Then the parent
+    counts once for the group and its sub-items do not count on their own."""
+    crits = {c.id: c for c in parsed.criteria}
+    kids_of: dict[str, list[CriterionResult]] = {}
+    for k in results:
+        if k.parent is not None:
+            kids_of.setdefault(k.parent, []).append(k)
+    grouped: set[str] = set()  # parents whose whole subtree counts through them
+    for r in results:
+        kids = kids_of.get(r.id)
+        if not kids:
+            continue
+        r.children = [k.id for k in kids]
+        r.counted = False
+        child_outs = [outcomes[k.id] for k in kids]
+        crit = crits[r.id]
+        own = _own_expr(crit, [crits[k.id] for k in kids])
+        mode = group_mode(crit.text)
+        missing: list[MissingFact] = []
+        if mode == "any" and r.kind == "inclusion":
+            alt = any_of(child_outs)
+            derived = all_of([evaluate(own, ctx), alt]) if own is not None else alt
+            note = "one of its sub-items suffices"
+        elif mode == "except":
+            base = evaluate(own, ctx) if own is not None else unknown("not read")
+            if _against(r.kind, base) or base.value is None:
+                q = f"Does one of the exceptions listed under {r.id} apply?"
+                missing = [MissingFact(fact=f"criterion:{r.id}", question=q)]
+                derived = unknown(
+                    f"{base.reason}; the exceptions it lists ({', '.join(r.children)}) may apply",
+                    missing,
+                    base.evidence,
+                )
+            else:
+                derived = base
+            note = "its sub-items are exceptions"
+        elif _is_condition_heading(crit, own):
+            assert own is not None
+            cond = evaluate(own, ctx)
+            rest = all_of(child_outs) if r.kind == "inclusion" else any_of(child_outs)
+            derived = conditional(cond, rest, not_applicable(f"{cond.reason}: not this group"))
+            note = "its sub-items apply to that group only"
+        else:
+            derived = all_of(child_outs) if r.kind == "inclusion" else any_of(child_outs)
+            st = status_of(r.kind, derived)
+            if any(k.status == "review" and k.conflict_with for k in kids) and st in (
+                "not_met",
+                "applies",
+            ):
+                st = "review"
+            r.status = st
+            r.reason = f"From its sub-items ({', '.join(r.children)}): {derived.reason}"
+            r.missing = []
+            continue
+        grouped.add(r.id)
+        outcomes[r.id] = derived
+        r.counted = True
+        r.status = status_of(r.kind, derived)
+        r.reason = f"From its sub-items ({', '.join(r.children)}; {note}): {derived.reason}"
+        r.evidence = derived.evidence
+        r.missing = missing or (_result(crit, derived).missing if derived.open_unknown else [])
+    if not grouped:
+        return
+    by_id = {r.id: r for r in results}
+    for r in results:
+        p = r.parent
+        while p is not None:
+            if p in grouped:
+                r.counted = False
+                break
+            p = by_id[p].parent if p in by_id else None
+
+
+def _or_chains(results: list[CriterionResult], outcomes: dict[str, Outcome]) -> None:
+    """Inclusion items at one level that end in 'OR' are alternatives to the next item:
+    each item of such a chain takes the chain's status (met when any one is met)."""
+    chain: list[CriterionResult] = []
+    for r in results:
+        if r.kind != "inclusion" or not r.counted:
+            continue
+        if chain and (chain[-1].parent != r.parent or group_mode(chain[-1].text) != "or_next"):
+            _settle_chain(chain, outcomes)
+            chain = []
+        chain.append(r)
+    _settle_chain(chain, outcomes)
+
+
+def _cancers(expr: Expr, positive: bool = True) -> set[str]:
+    """Cancer ids that `expr` requires (diagnosis atoms not under an odd number of NOTs)."""
+    if isinstance(expr, AndNode | OrNode):
+        return {c for a in expr.args for c in _cancers(a, positive)}
+    if isinstance(expr, NotNode):
+        return _cancers(expr.arg, not positive)
+    if isinstance(expr, IfNode):
+        return _cancers(expr.then, positive) | _cancers(expr.otherwise, positive)
+    if isinstance(expr, DiagnosisAtom) and positive and expr.cancer:
+        return {expr.cancer}
+    return set()
+
+
+def _cohorts(
+    parsed: ParsedCriteria, results: list[CriterionResult], outcomes: dict[str, Outcome]
+) -> None:
+    """Inclusion items at one level that each require a different cancer ('CML chronic
+    phase' / 'Multiple myeloma' / 'Hodgkin's disease' under 'Diseases to be included:')
+    describe alternative patient groups: no patient has them all, so one suffices."""
+    crits = {c.id: c for c in parsed.criteria}
+    levels: dict[str | None, list[tuple[CriterionResult, frozenset[str]]]] = {}
+    for r in results:
+        if r.kind != "inclusion" or not r.counted:
+            continue
+        cancers = frozenset(_cancers(crits[r.id].expr))
+        if cancers:
+            levels.setdefault(r.parent, []).append((r, cancers))
+    for items in levels.values():
+        if len({c for _, c in items}) >= 2:
+            _settle_chain([r for r, _ in items], outcomes, "naming different cancers")
+
+
+def _other_cohorts(parsed: ParsedCriteria, results: list[CriterionResult], ctx: Ctx) -> None:
+    """When an inclusion that requires the patient's own cancer is met or may be, another
+    inclusion that fails only for naming a different cancer ('Acute leukemia with < 10%
+    blasts' in a trial that also takes multiple myeloma) is the entry rule of another group
+    of patients: not applicable to this one, never a 'no'."""
+    have: set[str] = set()
+    for d in ctx.profile.diagnoses:
+        have |= cancer_ids(d)
+    if not have:
+        return
+    crits = {c.id: c for c in parsed.criteria}
+    own = [
+        r.id
+        for r in results
+        if r.kind == "inclusion"
+        and r.status in ("met", "unknown", "review")
+        and _cancers(crits[r.id].expr) & have
+    ]
+    if not own:
+        return
+    alt: Ctx | None = None
+    for r in results:
+        if r.kind != "inclusion" or r.status != "not_met" or not r.counted or r.children:
+            continue
+        named = _cancers(crits[r.id].expr)
+        if not named or named & have:
+            continue
+        alt = alt or Ctx(ctx.profile.model_copy(update={"diagnoses": []}), ctx.policy)
+        if _against(r.kind, evaluate(crits[r.id].expr, alt)):
+            continue  # it fails on more than the diagnosis
+        names = ", ".join(sorted(c.replace("_", " ") for c in named))
+        r.status = "not_applicable"
+        r.reason = (
+            f"For patients with {names}, another group of this trial; the patient's cancer is "
+            f"the one {', '.join(own[:3])} requires ({r.reason})"
+        )
+        r.missing = []
+
+
+def _settle_chain(
+    chain: list[CriterionResult], outcomes: dict[str, Outcome], why: str = "joined by OR"
+) -> None:
+    """Give each item of a group of alternatives the group's status (met when any is)."""
+    if len(chain) < 2:
+        return
+    derived = any_of([outcomes[r.id] for r in chain])
+    for r in chain:
+        outcomes[r.id] = derived
+    ids = ", ".join(r.id for r in chain)
+    for r in chain:
+        st = status_of(r.kind, derived)
+        if st == r.status:
+            continue
+        r.status = st
+        r.reason = f"One of the alternatives {ids} ({why}): {derived.reason}"
+        r.evidence = derived.evidence
+        if st != "unknown":
+            r.missing = []
 
 
 def match_trial(
@@ -168,30 +479,25 @@ def match_trial(
                 "trial is for. Check with the trial team whether it means therapy other than "
                 "the required one"
             )
+        elif (dx := _dx_paradox(crit, o, parsed, ctx)) is not None:
+            ids, names = dx
+            verb = "applies" if crit.kind == "exclusion" else "is not met"
+            r.status = "review"
+            r.conflict_with = ids
+            r.missing = []
+            r.reason = (
+                f"{o.reason}. It {verb} only because of the diagnosis ({', '.join(names)}) "
+                f"that {', '.join(ids)} requires: read literally it would rule out the patients "
+                "the trial is for. Its qualifier (another, associated, refractory...) was not "
+                "read: check it by hand"
+            )
+            outcomes[crit.id] = review(r.reason)
         results.append(r)
 
-    # Sub-items: a parent's status derives from its children (inclusion AND, exclusion OR).
-    kids_of: dict[str, list[CriterionResult]] = {}
-    for k in results:
-        if k.parent is not None:
-            kids_of.setdefault(k.parent, []).append(k)
-    for r in results:
-        kids = kids_of.get(r.id)
-        if not kids:
-            continue
-        r.children = [k.id for k in kids]
-        r.counted = False
-        child_outs = [outcomes[k.id] for k in kids]
-        derived = all_of(child_outs) if r.kind == "inclusion" else any_of(child_outs)
-        st = status_of(r.kind, derived)
-        if any(k.status == "review" and k.conflict_with for k in kids) and st in (
-            "not_met",
-            "applies",
-        ):
-            st = "review"
-        r.status = st
-        r.reason = f"From its sub-items ({', '.join(r.children)}): {derived.reason}"
-        r.missing = []
+    _roll_up(parsed, results, outcomes, ctx)
+    _or_chains(results, outcomes)
+    _cohorts(parsed, results, outcomes)
+    _other_cohorts(parsed, results, ctx)
 
     counted = [r for r in results if r.counted]
     statuses = [r.status for r in counted]

@@ -518,6 +518,8 @@ def to_profile(facts: NoteFacts, as_of: dt.date, *, note: str | None = None) -> 
                 meds.append(f.value)
         elif f.field in _LIST_MODELS:
             items = data.setdefault(f.field, [])
+            if f.field == "diagnoses" and _refines(f.value, items):
+                continue
             if _duplicate(f.field, f.value, items):
                 continue
             try:
@@ -550,6 +552,27 @@ def to_profile(facts: NoteFacts, as_of: dt.date, *, note: str | None = None) -> 
     data["note"] = note
     data["sources"] = sources
     return PatientProfile.model_validate(data)
+
+
+@lru_cache(maxsize=1)
+def _generic_of() -> dict[str, str]:
+    """Cancer subtype name -> the generic entry it refines ('burkitt lymphoma' -> 'lymphoma')."""
+    return {e["name"]: e["generic"] for e in vocab.cancers() if e.get("generic")}
+
+
+def _refines(value: dict[str, Any], items: list[dict[str, Any]]) -> bool:
+    """One disease named twice, once by subtype and once generically ('Burkitt's lymphoma ...
+    a primary cardiac lymphoma'): keep one diagnosis, under the subtype's name. True when
+    `value` was folded into `items` (nothing left to add)."""
+    gen = _generic_of()
+    name = value.get("name")
+    for i in items:
+        if gen.get(str(name)) == i.get("name"):  # subtype after the generic mention
+            i["name"] = name
+            return True
+        if gen.get(str(i.get("name"))) == name:  # generic after the subtype
+            return True
+    return False
 
 
 def _duplicate(field: str, value: dict[str, Any], items: list[dict[str, Any]]) -> bool:

@@ -39,6 +39,15 @@ def _cancer_id(text: str) -> str | None:
 
 
 def cancer_ids(d: Diagnosis) -> set[str]:
+    """The record's cancer ids and everything they are a kind of."""
+    out: set[str] = set()
+    for c in own_cancer_ids(d):
+        out |= ancestors("cancer", c)
+    return out
+
+
+def own_cancer_ids(d: Diagnosis) -> set[str]:
+    """The cancer ids the record names, without their broader types."""
     ids: set[str] = set()
     for text in (d.name, d.body_site):
         if text and (c := _cancer_id(text)):
@@ -49,10 +58,7 @@ def cancer_ids(d: Diagnosis) -> set[str]:
         name = pvocab.cancer_for_code(s, value)
         if name and (c := _cancer_id(name)):
             ids.add(c)
-    out: set[str] = set()
-    for c in ids:
-        out |= ancestors("cancer", c)
-    return out
+    return ids
 
 
 def is_npc(p: PatientProfile) -> bool:
@@ -128,8 +134,12 @@ def eval_diagnosis(a: DiagnosisAtom, ctx: Ctx) -> Outcome:
         ev = [_dx_evidence(i, d)]
         ids = cancer_ids(d)
         if want_ids and not (want_ids & ids):
-            broader = any(w in ancestors("cancer", x) for w in want_ids for x in ids) or any(
-                x in ancestors("cancer", w) for w in want_ids for x in ids
+            # the record names a broader type than the criterion ('lymphoma' for 'non-Hodgkin
+            # lymphoma'): unknown. Only the record's own ids count here: its broader types
+            # would make every lymphoma 'broader' than Hodgkin lymphoma for an NHL record
+            own = own_cancer_ids(d)
+            broader = any(w in ancestors("cancer", x) for w in want_ids for x in own) or any(
+                x in ancestors("cancer", w) for w in want_ids for x in own
             )
             if broader or not ids:
                 results.append(
