@@ -96,6 +96,8 @@ def test_match_without_trials_ranks_the_store(client: Any, fixtures: Path) -> No
 
 def test_match_without_trials_status_and_ineligible(client: Any, fixtures: Path) -> None:
     profile = json.loads((fixtures / "web" / "npc_profile.json").read_text())
+    # ECOG 3: a real exclusion for most trials (ECOG 0-1 or 0-2 required), so some are ineligible
+    profile["performance"] = [{"scale": "ECOG", "value": 3}]
     body = client.post(
         "/api/match",
         json={"profile": profile, "limit": 40, "statuses": ["completed"], "show_ineligible": True},
