@@ -447,6 +447,14 @@ def _settle_chain(
             r.missing = []
 
 
+def _send_to_review(r: CriterionResult, conflict_with: list[str], reason: str) -> None:
+    """A criterion that, read literally, rules out the patients the trial is for."""
+    r.status = "review"
+    r.conflict_with = conflict_with
+    r.missing = []
+    r.reason = reason
+
+
 def match_trial(
     profile: PatientProfile,
     trial: Any | None,
@@ -467,29 +475,26 @@ def match_trial(
         outcomes[crit.id] = o
         r = _result(crit, o)
         para = _paradox(crit, o, parsed, ctx)
+        verb = "applies" if crit.kind == "exclusion" else "is not met"
         if para is not None:
             ids, names = para
-            verb = "applies" if crit.kind == "exclusion" else "is not met"
-            r.status = "review"
-            r.conflict_with = ids
-            r.missing = []
-            r.reason = (
+            _send_to_review(
+                r,
+                ids,
                 f"{o.reason}. It {verb} only because of {', '.join(names)}, the therapy that "
                 f"{', '.join(ids)} requires: read literally it would rule out the patients the "
                 "trial is for. Check with the trial team whether it means therapy other than "
-                "the required one"
+                "the required one",
             )
         elif (dx := _dx_paradox(crit, o, parsed, ctx)) is not None:
             ids, names = dx
-            verb = "applies" if crit.kind == "exclusion" else "is not met"
-            r.status = "review"
-            r.conflict_with = ids
-            r.missing = []
-            r.reason = (
+            _send_to_review(
+                r,
+                ids,
                 f"{o.reason}. It {verb} only because of the diagnosis ({', '.join(names)}) "
                 f"that {', '.join(ids)} requires: read literally it would rule out the patients "
                 "the trial is for. Its qualifier (another, associated, refractory...) was not "
-                "read: check it by hand"
+                "read: check it by hand",
             )
             outcomes[crit.id] = review(r.reason)
         results.append(r)

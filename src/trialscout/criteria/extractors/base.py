@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from trialscout.criteria.atoms import Comparator, Expr
 from trialscout.criteria.normalize import Normalized
+from trialscout.criteria.vocab import literal_trie
 
 Kind = Literal["inclusion", "exclusion"]
 
@@ -208,24 +209,6 @@ def derived_gate(
     return tuple(sorted(k for k in kws if not any(j != k and j in k for j in kws)))
 
 
-def _literal_trie(words: Iterable[str]) -> str:
-    """One regex for many literals with shared prefixes factored out (fast alternation)."""
-    root: dict[str, dict] = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def gen(node: dict) -> str:
-        if "" in node:
-            return ""  # a shorter keyword ends here: enough for a gate
-        alts = [re.escape(ch) + gen(child) for ch, child in node.items()]
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return gen(root)
-
-
 def needs_derived(gate: tuple[str, ...] | None) -> Callable[[Extractor], Extractor]:
     """Like `needs`, for a gate computed from the tables/regexes (see `derived_gate`).
 
@@ -236,7 +219,7 @@ def needs_derived(gate: tuple[str, ...] | None) -> Callable[[Extractor], Extract
     def wrap(fn: Extractor) -> Extractor:
         if gate is not None:
             fn.squashed_keywords = gate  # type: ignore[attr-defined]
-            fn.gate_rx = re.compile(_literal_trie(gate))  # type: ignore[attr-defined]
+            fn.gate_rx = re.compile(literal_trie(list(gate)))  # type: ignore[attr-defined]
         return fn
 
     return wrap
@@ -340,7 +323,7 @@ def may_match(rx: re.Pattern[str], ctx: Ctx) -> bool:
         entry = _MAY[id(rx)] = (
             rx,
             tuple(
-                _GATE_RX.setdefault(lits, re.compile(_literal_trie(lits)))
+                _GATE_RX.setdefault(lits, re.compile(literal_trie(list(lits))))
                 for lits in required_literal_sets(rx.pattern, rx.flags)
             ),
         )
