@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,6 +231,16 @@ def test_meta_and_criteria(store_url: str) -> None:
         newer = trial("NCT00000009", "2021-01-01")
         store.upsert_batch([(newer, raw(newer))])
         assert store.get_criteria("NCT00000009") is None
+
+
+def test_sources_are_stored_compressed_and_read_back_verbatim(db_path: Path) -> None:
+    t = trial("NCT00000001", "2024-01-05", locations=[Location(facility="X", country="China")])
+    with Store.open(db_path) as store:
+        store.upsert_batch([(t, raw(t, "<verbatim/>"))])
+        got = store.get_raw("NCT00000001")
+        assert got is not None and got.payload == b"<verbatim/>" and got.format == "ctgov-json-v2"
+    payload = sqlite3.connect(db_path).execute("SELECT payload FROM sources").fetchone()[0]
+    assert payload != b"<verbatim/>" and zlib.decompress(payload) == b"<verbatim/>"
 
 
 # -- search: the same questions give the same trials on both backends ---------------------
