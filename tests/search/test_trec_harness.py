@@ -137,3 +137,31 @@ def test_cli_eval_trec_missing_corpus(tmp_path: Path) -> None:
     )
     assert out.exit_code == 2
     assert "nope.zip" in out.output
+
+
+def test_cli_eval_trec_dense_without_its_packages_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--dense` is optional: without its packages the run stops before ingesting anything."""
+    from trialscout.search import dense
+
+    monkeypatch.setattr(dense, "available", lambda: False)
+    out = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "trec",
+            "--queries",
+            str(TINY / "queries.jsonl"),
+            "--qrels",
+            str(TINY / "qrels.tsv"),
+            "--corpus",
+            str(TINY / "trials"),
+            "--db",
+            str(tmp_path / "s.db"),
+            "--dense",
+        ],
+    )
+    assert out.exit_code == 2
+    assert "--dense" in out.output and "sentence-transformers" in out.output
+    assert not (tmp_path / "s.db").exists()
