@@ -55,6 +55,8 @@ bench-batch: $(STAMP)
 
 eval-criteria: $(STAMP)
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv
+	@echo 'Held-out set (frozen, never tuned on):'
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_holdout
 
 # Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
 eval-matching: $(STAMP)
