@@ -28,6 +28,8 @@ them, `--reuse` measures a kept store again (the build figures already in the ou
 that size are kept).
 
 Writes `<out>/scale.json` (sizes already there from an earlier run are kept unless re-run).
+`bench/check_find_identical.py` checks on a kept store that a change leaves `find`'s output
+as it was (and times it, with a cProfile if asked).
 """
 
 from __future__ import annotations

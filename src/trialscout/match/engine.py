@@ -368,18 +368,32 @@ def _cancers(expr: Expr, positive: bool = True) -> set[str]:
     return set()
 
 
+class _Required:
+    """Cancer ids each criterion requires (`_cancers`), worked out once per criterion of one
+    trial (both cohort steps ask for most of them)."""
+
+    def __init__(self, parsed: ParsedCriteria) -> None:
+        self._crits = {c.id: c for c in parsed.criteria}
+        self._memo: dict[str, frozenset[str]] = {}
+
+    def __call__(self, crit_id: str) -> frozenset[str]:
+        out = self._memo.get(crit_id)
+        if out is None:
+            out = self._memo[crit_id] = frozenset(_cancers(self._crits[crit_id].expr))
+        return out
+
+
 def _cohorts(
-    parsed: ParsedCriteria, results: list[CriterionResult], outcomes: dict[str, Outcome]
+    required: _Required, results: list[CriterionResult], outcomes: dict[str, Outcome]
 ) -> None:
     """Inclusion items at one level that each require a different cancer ('CML chronic
     phase' / 'Multiple myeloma' / 'Hodgkin's disease' under 'Diseases to be included:')
     describe alternative patient groups: no patient has them all, so one suffices."""
-    crits = {c.id: c for c in parsed.criteria}
     levels: dict[str | None, list[tuple[CriterionResult, frozenset[str]]]] = {}
     for r in results:
         if r.kind != "inclusion" or not r.counted:
             continue
-        cancers = frozenset(_cancers(crits[r.id].expr))
+        cancers = required(r.id)
         if cancers:
             levels.setdefault(r.parent, []).append((r, cancers))
     for items in levels.values():
@@ -387,7 +401,9 @@ def _cohorts(
             _settle_chain([r for r, _ in items], outcomes, "naming different cancers")
 
 
-def _other_cohorts(parsed: ParsedCriteria, results: list[CriterionResult], ctx: Ctx) -> None:
+def _other_cohorts(
+    parsed: ParsedCriteria, results: list[CriterionResult], ctx: Ctx, required: _Required
+) -> None:
     """When an inclusion that requires the patient's own cancer is met or may be, another
     inclusion that fails only for naming a different cancer ('Acute leukemia with < 10%
     blasts' in a trial that also takes multiple myeloma) is the entry rule of another group
@@ -403,7 +419,7 @@ def _other_cohorts(parsed: ParsedCriteria, results: list[CriterionResult], ctx: 
         for r in results
         if r.kind == "inclusion"
         and r.status in ("met", "unknown", "review")
-        and _cancers(crits[r.id].expr) & have
+        and required(r.id) & have
     ]
     if not own:
         return
@@ -411,7 +427,7 @@ def _other_cohorts(parsed: ParsedCriteria, results: list[CriterionResult], ctx: 
     for r in results:
         if r.kind != "inclusion" or r.status != "not_met" or not r.counted or r.children:
             continue
-        named = _cancers(crits[r.id].expr)
+        named = required(r.id)
         if not named or named & have:
             continue
         alt = alt or Ctx(ctx.profile.model_copy(update={"diagnoses": []}), ctx.policy)
@@ -501,8 +517,9 @@ def match_trial(
 
     _roll_up(parsed, results, outcomes, ctx)
     _or_chains(results, outcomes)
-    _cohorts(parsed, results, outcomes)
-    _other_cohorts(parsed, results, ctx)
+    required = _Required(parsed)
+    _cohorts(required, results, outcomes)
+    _other_cohorts(parsed, results, ctx, required)
 
     counted = [r for r in results if r.counted]
     statuses = [r.status for r in counted]
@@ -517,16 +534,19 @@ def match_trial(
     good_f = good + 0.5 * sum(1 for s in statuses if s == "review")
     score = round(good_f / denom, 3) if denom else 0.0
 
-    facts: dict[str, MissingItem] = {}
+    # fact -> (its last question, the criteria it would settle), in order of first mention
+    facts: dict[str, tuple[str, list[str]]] = {}
     for r in counted:
         if r.status != "unknown":
             continue
         for m in r.missing:
             item = facts.get(m.fact)
-            ids = [*(item.criteria if item else []), r.id]
-            facts[m.fact] = MissingItem(fact=m.fact, question=m.question, criteria=ids)
-    order = list(facts)
-    missing = sorted(facts.values(), key=lambda m: (-len(m.criteria), order.index(m.fact)))
+            facts[m.fact] = (m.question, [*(item[1] if item else []), r.id])
+    order = {f: i for i, f in enumerate(facts)}
+    missing = sorted(
+        (MissingItem(fact=f, question=q, criteria=ids) for f, (q, ids) in facts.items()),
+        key=lambda m: (-len(m.criteria), order[m.fact]),
+    )
 
     nct = getattr(trial, "nct_id", None) or parsed.nct_id or ""
     title = getattr(trial, "brief_title", None) or getattr(trial, "official_title", None)

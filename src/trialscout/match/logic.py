@@ -74,10 +74,20 @@ def _evidence(parts: list[Outcome]) -> list[str]:
 
 
 def _missing(parts: list[Outcome]) -> list[MissingFact]:
+    """The parts' missing facts, first occurrence kept. Compared by (type, fact, question),
+    which is model equality for `MissingFact` (a list `in` test called pydantic's `__eq__`
+    once per pair, the matcher's largest single cost)."""
     out: list[MissingFact] = []
+    seen: set[tuple[type, str, str]] = set()
     for p in parts:
         for m in p.missing:
-            if m not in out:
+            if type(m) is not MissingFact:
+                if m not in out:
+                    out.append(m)
+                continue
+            key = (MissingFact, m.fact, m.question)
+            if key not in seen:
+                seen.add(key)
                 out.append(m)
     return out
 

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -221,8 +220,9 @@ def _load_trials(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _trial_ref(nct_id: str, data: str) -> _TrialRef:
-    doc = json.loads(data)
+def _trial_ref(nct_id: str, doc: dict[str, Any]) -> _TrialRef:
+    """From the trial's short fields (`rank.short_texts`, read once for matching and
+    ranking): decoding every candidate's whole stored JSON for two titles cost more."""
     return _TrialRef(nct_id, doc.get("brief_title"), doc.get("official_title"))
 
 
@@ -233,11 +233,11 @@ _gc_was_enabled = False
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while candidates are matched. Matching makes many
-    small models that outlive a young collection, so full (generation 2) collections over
-    the whole heap, 0.1-0.2 s each, fell inside single trials (the find spikes,
-    docs/find.md). Reference counting still frees almost everything; the collector runs
-    again when the last concurrent find leaves."""
+    """Pause the cyclic garbage collector during a find. Decoding the cached parses and
+    matching make many small models that outlive a young collection, so full (generation 2)
+    collections over the whole heap, 0.1-0.2 s each, fell inside single trials (the find
+    spikes, docs/find.md). Reference counting still frees almost everything; the collector
+    runs again when the last concurrent find leaves."""
     global _gc_depth, _gc_was_enabled
     with _gc_lock:
         if _gc_depth == 0:
@@ -385,11 +385,17 @@ def _signals(
     pq: PatientQuery,
     matches: Sequence[tuple[TrialMatch, float, int]],
     dense: DenseScorer | None = None,
+    short: dict[str, dict[str, Any]] | None = None,
 ) -> list[float]:
     """Relevance 0..1 per match: retrieval BM25 fused with the short-field BM25 of the
-    patient's words (`rank.field_scores`) and, if given, the dense score (`search.dense`)."""
+    patient's words (`rank.field_scores`) and, if given, the dense score (`search.dense`).
+    `short`: the candidates' `rank.short_texts` if already read (more trials may be in it)."""
     text = profile.note or pq.text()
-    docs = short_texts(conn, [m.nct_id for m, _, _ in matches])
+    if short is None:
+        docs = short_texts(conn, [m.nct_id for m, _, _ in matches])
+    else:
+        ids = {m.nct_id for m, _, _ in matches}
+        docs = {k: d for k, d in short.items() if k in ids}
     fields = field_scores(conn, query_words(text), {k: short_text(d) for k, d in docs.items()})
     near = dense.scores(text, {k: dense_text(d) for k, d in docs.items()}) if dense else {}
     return fuse(
@@ -424,6 +430,41 @@ def find_trials(
     from trialscout.search.filters import parse_status
 
     sts = [s if isinstance(s, OverallStatus) else parse_status(s) for s in statuses or []]
+    # The collector stays paused for the whole find: decoding the candidates' cached parses
+    # and matching them make many small objects, and the full collections they triggered
+    # (over the whole heap) cost more than the decoding itself (docs/find.md, Scale).
+    with _gc_paused():
+        return _find(
+            store,
+            profile,
+            sts,
+            near=near,
+            radius_km=radius_km,
+            top=top,
+            candidates=candidates,
+            show_ineligible=show_ineligible,
+            policy=policy,
+            cancer_filter=cancer_filter,
+            ranking=ranking,
+            dense=dense,
+        )
+
+
+def _find(
+    store: Store,
+    profile: PatientProfile,
+    sts: Sequence[OverallStatus],
+    *,
+    near: tuple[float, float] | None,
+    radius_km: float | None,
+    top: int,
+    candidates: int,
+    show_ineligible: bool,
+    policy: MatchPolicy | None,
+    cancer_filter: bool,
+    ranking: Ranking,
+    dense: DenseScorer | None,
+) -> FindResult:
     with store.engine.connect() as conn:
         pq = build_query(conn, profile)
         hits = retrieve(
@@ -437,31 +478,33 @@ def find_trials(
             cancer_filter=cancer_filter and bool(pq.cancer_conditions),
         )
         ids = [h[0] for h in hits]
-        loaded = _load_trials(conn, ids)
+        # Titles, conditions and keywords of every candidate (matching needs the titles,
+        # ranking all of them); the whole stored trial only where its parse is not cached.
+        short = short_texts(conn, ids)
         cached = _cached_parses(conn, ids)
+        loaded = _load_trials(conn, [i for i in ids if i in short and i not in cached])
         dist = _distances(conn, ids, near) if near is not None else {}
     if radius_km is not None and near is not None:
         hits = [h for h in hits if dist.get(h[0], float("inf")) <= radius_km]
     matches: list[tuple[TrialMatch, float, int]] = []
     confident: list[bool] = []
     memo: dict[str, Any] = {}  # profile-derived values, computed once for all candidates
-    with _gc_paused():
-        for i, (nct_id, score) in enumerate(hits, start=1):
-            data = loaded.get(nct_id)
-            if data is None:
-                continue
-            trial: Trial | _TrialRef
-            parsed = cached.get(nct_id)
-            if parsed is None:
-                trial = Trial.model_validate_json(data)
-                parsed = get_or_parse(store, trial)
-            else:
-                trial = _trial_ref(nct_id, data)
-            m = match_trial(profile, trial, parsed, policy=policy, memo=memo)
-            matches.append((m, score, i))
-            confident.append(confident_ineligible(m, parsed))
+    for i, (nct_id, score) in enumerate(hits, start=1):
+        doc = short.get(nct_id)
+        if doc is None:
+            continue
+        trial: Trial | _TrialRef
+        parsed = cached.get(nct_id)
+        if parsed is None:
+            trial = Trial.model_validate_json(loaded[nct_id])
+            parsed = get_or_parse(store, trial)
+        else:
+            trial = _trial_ref(nct_id, doc)
+        m = match_trial(profile, trial, parsed, policy=policy, memo=memo)
+        matches.append((m, score, i))
+        confident.append(confident_ineligible(m, parsed))
     with store.engine.connect() as conn:
-        relevance = _signals(conn, profile, pq, matches, dense)
+        relevance = _signals(conn, profile, pq, matches, dense, short)
     ranked = rank(matches, ranking, relevance=relevance, confident=confident)
     hidden = 0
     if not show_ineligible:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from trialscout.match.data import question
@@ -28,12 +29,27 @@ class Ctx:
 
 
 def ask(fact: str, kind: str, **fill: str) -> MissingFact:
-    return MissingFact(fact=fact, question=question(kind, **fill))
+    """The missing fact and its question. Cached (the model is frozen, so one instance can be
+    shared): the same few facts ('lab:hemoglobin', 'condition:hiv') are asked by most trials."""
+    try:
+        return _ask(fact, kind, tuple((k, type(v), v) for k, v in fill.items()))
+    except TypeError:  # an unhashable fill value
+        return MissingFact(fact=fact, question=question(kind, **fill))
 
 
+@lru_cache(maxsize=32768)
+def _ask(fact: str, kind: str, fill: tuple[tuple[str, type, Any], ...]) -> MissingFact:
+    return MissingFact(fact=fact, question=question(kind, **{k: v for k, _, v in fill}))
+
+
+_SEPARATORS = re.compile(r"[\s_\-/]+")
+
+
+@lru_cache(maxsize=65536)
 def norm(s: str | None) -> str:
-    """Lower case, separators folded to single spaces: 'HBV_DNA' -> 'hbv dna'."""
-    return re.sub(r"[\s_\-/]+", " ", (s or "").lower()).strip()
+    """Lower case, separators folded to single spaces: 'HBV_DNA' -> 'hbv dna'. Cached: the
+    same profile and criterion names are normalised for every criterion of every trial."""
+    return _SEPARATORS.sub(" ", (s or "").lower()).strip()
 
 
 # Words that qualify a negative without narrowing it ("no HIV infection" = "no HIV").
