@@ -32,6 +32,7 @@ from typing import Any
 from trialscout.criteria import logic
 from trialscout.criteria.atoms import iter_atoms
 from trialscout.criteria.evaluate import ONCOLOGY_RE, iter_corpus
+from trialscout.criteria.normalize import normalize
 from trialscout.criteria.parser import parse_criteria
 
 DEFAULT_CSV = (
@@ -65,6 +66,27 @@ def _example(text: str, sp: tuple[int, int]) -> str:
     hi = min(len(text), sp[1] + half)
     s = text[lo : sp[0]] + "[[" + text[sp[0] : sp[1]] + "]]" + text[sp[1] : hi]
     return ("..." if lo else "") + " ".join(s.split()) + ("..." if hi < len(text) else "")
+
+
+def _bare_headings(criteria: list[Any]) -> set[str]:
+    """Normalised texts of parent items whose own words the parser drops: no atom of their
+    own besides review/unparsed ("Life expectancy:", "Hematopoietic"), so the parent's
+    tree is only its children's and its leftover words never count (parser.parse_criteria)."""
+    out: set[str] = set()
+    for c in criteria:
+        kids = [x for x in criteria if x.parent == c.id]
+        if not kids:
+            continue
+        own = [
+            a
+            for a in iter_atoms(c.expr)
+            if a.type not in ("unparsed", "review")
+            and a.span is not None
+            and not any(k.span[0] <= a.span[0] and a.span[1] <= k.span[1] for k in kids)
+        ]
+        if not own:
+            out.add(normalize(c.text).text)
+    return out
 
 
 def run(csv_path: Path, limit: int, all_trials: bool) -> dict[str, Any]:
@@ -107,7 +129,10 @@ def run(csv_path: Path, limit: int, all_trials: bool) -> dict[str, Any]:
                 for a in iter_atoms(c.expr)
             )
             unparsed_no_words += max(0, n_unparsed - len(sink))
+            heads = _bare_headings(parsed.criteria)
             for text, spans, has_atom in sink:
+                if text in heads:
+                    continue  # a heading's own words: its tree is its children's
                 distinct = {text[x:y].lower() for x, y in spans}
                 for x, y in spans:
                     w = text[x:y].lower()

@@ -18,7 +18,15 @@ from trialscout.criteria.atoms import (
     UnparsedAtom,
     iter_atoms,
 )
-from trialscout.criteria.extractors.base import WNUM, Ctx, Found, may_match, number, to_days
+from trialscout.criteria.extractors.base import (
+    WNUM,
+    WORD_NUM,
+    Ctx,
+    Found,
+    may_match,
+    number,
+    to_days,
+)
 from trialscout.criteria.vocab import read_table, vocab
 
 _STOP = frozenset(
@@ -765,7 +773,7 @@ _FILLER = re.compile(
     r"\b(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+(?:with|who|must|should|have|has)"
     r"|must\s+(?:have|be|not)|should\s+(?:have|be)|(?:has|have)\s+(?:had|been)"
     r"|documented|known|at\s+least|or\s+equal(?:\s+to)?|equal\s+to"
-    r"|response\s+evaluation\s+criteria\s+in\s+solid\s+tumou?rs"
+    r"|response\s+evaluation\s+criteria\s+in\s+solid(?:\s+tumou?rs)?"
     r"|(?:prior\s+to|before|after|from|of)\s+(?:the\s+)?(?:start\s+of\s+)?(?:study\s+)?"
     r"(?:enrol(?:l)?ment|entry|randomi[sz]ation|registration|inclusion|treatment|screening|day\s+1)"
     r")\b",
@@ -788,8 +796,13 @@ _LABEL = re.compile(
     re.I,
 )
 # Values that state no limit ("Performance status: Not specified", "Age: Any age").
+# A PDQ cross-reference ("Hepatic: See Disease Characteristics", "Biologic therapy: See
+# Chemotherapy") also sets no limit here: the section it points to is parsed on its own.
 _NO_LIMIT = re.compile(
-    r"\b(?:not\s+specified|none\s+specified|any\s+age|no\s+restrictions?|not\s+applicable)\b",
+    r"\b(?:not\s+specified|none\s+specified|any\s+age|no\s+restrictions?|not\s+applicable)\b"
+    r"|^\W*see\s+(?:(?:disease|patient)\s+characteristics|prior\s+concurrent\s+therapy|"
+    r"(?:biologic|endocrine|hormonal)\s+therapy|chemotherapy|radiotherapy|surgery|general\s+eligibility\s+criteria)"
+    r"(?:\s+(?:and|or)\s+(?:(?:disease|patient)\s+characteristics|(?:biologic|endocrine|hormonal)\s+therapy|chemotherapy|radiotherapy|surgery))?\W*$",
     re.I,
 )
 # A bracketed abbreviation of the words before it: "(NPC)", "(ECOG)", "(CrCl)".
@@ -887,10 +900,17 @@ def _content_words(
         w = m.group().lower().strip("'-")
         if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
             continue
+        if w in _SPELLED and _UNIT_AFTER.match(ctx.text, sp[1]):
+            continue  # "within two weeks": a number with its unit, as "2 weeks"
         if "-" in w and all(p in _STOP or len(p) < 3 for p in w.split("-")):
             continue  # "protocol-defined", "treatment-related": every part is filler
         out.append(sp)
     return out
+
+
+# Spelled-out numbers count as digits do (never content) when a unit of time follows them.
+_SPELLED = frozenset(k for k in WORD_NUM if k not in ("zero", "one", "a", "an", "half"))
+_UNIT_AFTER = re.compile(r"[\s-]*\(?\d*\)?\s*(?:days?|weeks?|months?|years?|hours?|hrs?)\b", re.I)
 
 
 # Set to a list to collect (criterion text, leftover word spans, whether an atom was kept)
@@ -938,6 +958,27 @@ def _drop_examples(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[Found]:
             if m.start() <= f.start and f.end <= m.end() and f.expr.type == "prior_therapy":
                 drop.add(i)
     return [f for i, f in enumerate(kept) if i not in drop]
+
+
+# The name of a grading scale: its words name no fact of the patient ("Adverse Events" in
+# "Common Terminology Criteria for Adverse Events" is not an unresolved toxicity).
+_SCALE_NAME = re.compile(
+    r"\bcommon\s+(?:terminology|toxicity)\s+criteria\s+(?:for|of)\s+adverse\s+events?\b", re.I
+)
+
+
+def _drop_in_scale_names(ctx: Ctx, founds: list[Found], a: int, b: int) -> list[Found]:
+    names = [m.span() for m in _SCALE_NAME.finditer(ctx.text, a, b)]
+    if not names:
+        return founds
+    return [
+        f
+        for f in founds
+        if not (
+            f.expr.type == "condition"
+            and all(any(x <= s and e <= y for x, y in names) for s, e in f.regions())
+        )
+    ]
 
 
 def _shared_limit_or(ctx: Ctx, f: Found) -> None:
@@ -996,6 +1037,8 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
             ok = ok and ok3
         return expr, ok
     inside = [f for f in founds if a <= f.start < b]
+    if may_match(_SCALE_NAME, ctx):
+        inside = _drop_in_scale_names(ctx, inside, a, b)
     kept = resolve(inside)
     for f in kept:
         _shared_limit_or(ctx, f)

@@ -15,6 +15,7 @@ from trialscout.criteria.extractors.clinical import (
 )
 from trialscout.criteria.extractors.demographics import (
     extract_age,
+    extract_field_values,
     extract_life_expectancy,
     extract_performance,
     extract_sex,
@@ -35,6 +36,7 @@ EXTRACTORS: list[Callable[[Ctx], list[Found]]] = [
     extract_sex,
     extract_performance,
     extract_life_expectancy,
+    extract_field_values,
     extract_labs,
     extract_measurements,
     extract_infections,

@@ -48,8 +48,127 @@ _AGE_BARE = re.compile(
 _AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years?[\s-]old|years of age|\byrs\b|\badults?\b", re.I)
 
 
+# An age that is not the patient's age in years: "bone age of boys < 15 years", "mental age
+# of at least 18 months", "gestational age >= 24 weeks". The phrase and the rest of its clause
+# are masked before the age patterns run, so their numbers never become an age limit.
+_OTHER_AGE = re.compile(
+    r"\b(?:bone|skeletal|mental|gestational|developmental|(?:post[\s-]?)?menstrual|corrected|"
+    r"adjusted|reading|fetal|biological|dental|cognitive|emotional)\s+age\b[^;\n]*?(?=;|\.\s|\.$|$)",
+    re.I,
+)
+# a unit other than years right after an age value: "Age >= 6 months"
+_AGE_SUBUNIT = re.compile(r"\s*(?P<u>months?|mos?|weeks?|wks?|days?)\b", re.I)
+
+
+def _blank(t: str, rx: re.Pattern[str]) -> str:
+    """`t` with every match of `rx` replaced by spaces (same length: spans stay valid)."""
+    return rx.sub(lambda m: " " * len(m.group()), t)
+
+
+# The PDQ layout names the field on a line of its own and gives the value as the item
+# below it ("Life expectancy:" / "- At least 2 months", "Age" / "- 18 and over",
+# "Performance status:" / "- 0-2"). `field_heading` reads that line back from the original text.
+_FIELD = re.compile(
+    r"(?P<f>age|performance\s+status|life\s+expectancy)\s*:?",
+    re.I,
+)
+_BULLET_LINE = re.compile(r"(?P<ind>[ \t]*)(?:[-*•·o]|\d{1,2}[.)]|\(?[a-z][.)])[ \t]+\S")
+
+
+def field_heading(ctx: Ctx) -> str | None:
+    """'age', 'performance' or 'life_expectancy' when this item is a value listed under a
+    PDQ field heading line; sibling value lines in between are skipped (at most 3)."""
+    o = ctx.original
+    line_start = o.rfind("\n", 0, ctx.base) + 1
+    mine = _BULLET_LINE.match(o, line_start)
+    if mine is None:
+        return None
+    indent = len(mine.group("ind").expandtabs())
+    pos = line_start - 1
+    siblings = 0
+    while pos > 0:
+        prev_start = o.rfind("\n", 0, pos) + 1
+        line = o[prev_start:pos]
+        pos = prev_start - 1
+        if not line.strip():
+            continue
+        b = _BULLET_LINE.match(line)
+        if b and len(b.group("ind").expandtabs()) == indent:
+            siblings += 1
+            if siblings > 3:
+                return None
+            continue
+        if len(line.expandtabs()) - len(line.expandtabs().lstrip()) >= indent:
+            return None  # a wrapped line of a sibling, or deeper text: not a heading
+        head = line.strip().lstrip("-*•· \t")
+        m = _FIELD.fullmatch(head)
+        if not m:
+            return None
+        f = m.group("f").lower()
+        return "age" if f == "age" else "performance" if f.startswith("perf") else "life_expectancy"
+    return None
+
+
+# a bare value under a field heading: "18 and over", "Under 80", "18 to 70", "Over 65"
+_AGE_VALUE = re.compile(
+    r"(?P<a>\d{1,3})\s*(?:"
+    + _YRS
+    + r")?\s*(?:and|or)\s*(?P<w>over|older|above|under|younger|below)"
+    r"|(?P<lo>\d{1,3})\s*(?:-|to)\s*(?P<hi>\d{1,3})(?:\s*" + _YRS + r")?"
+    r"|(?P<cmp>" + CMP + r")\s*(?P<v>\d{1,3})(?:\s*" + _YRS + r")?",
+    re.I,
+)
+
+
+def _age_value(ctx: Ctx) -> list[Found]:
+    m = _AGE_VALUE.match(ctx.text)
+    if m is None:
+        return []
+    rest = ctx.text[m.end() :]
+    if rest.strip(" .;,") and not re.match(
+        r"\s*(?:\(|at\s+diagnosis|at\s+(?:study\s+)?entry)", rest, re.I
+    ):
+        return []
+    lo: float | None = None
+    hi: float | None = None
+    lo_inc = hi_inc = True
+    if m.group("a"):
+        v = float(m.group("a"))
+        if m.group("w").lower() in ("over", "older", "above"):
+            lo = v
+        else:
+            hi = v
+    elif m.group("lo"):
+        lo, hi = float(m.group("lo")), float(m.group("hi"))
+        if not lo < hi:
+            return []
+    else:
+        c = comparator(m.group("cmp"))
+        v = float(m.group("v"))
+        if c in (">=", ">"):
+            lo, lo_inc = v, c == ">="
+        elif c in ("<=", "<"):
+            hi, hi_inc = v, c == "<="
+        else:
+            return []
+    if any(x is not None and x > 120 for x in (lo, hi)):
+        return []
+    atom = ctx.mk(
+        AgeAtom,
+        m.start(),
+        m.end(),
+        min_years=lo,
+        max_years=hi,
+        min_inclusive=lo_inc,
+        max_inclusive=hi_inc,
+    )
+    return [Found(atom, m.start(), m.end(), priority=7)]
+
+
 def extract_age(ctx: Ctx) -> list[Found]:
     t = ctx.text
+    if _OTHER_AGE.search(t):
+        t = _blank(t, _OTHER_AGE)
     # a criterion that is only an age limit: "More than 18 years"
     bare = _AGE_BARE.fullmatch(t) is not None
     if (
@@ -90,6 +209,11 @@ def extract_age(ctx: Ctx) -> list[Found]:
             continue
         cmp_s = m.group("cmp") or m.group("cmp2")
         v = float(m.group("v") or m.group("v2"))
+        sub = _AGE_SUBUNIT.match(t, m.end()) if m.group("v") else None
+        if sub and not re.search(r"\d\s*" + _YRS, m.group(), re.I):
+            # "Age >= 6 months": the limit in years
+            u = sub.group("u").lower()
+            v = round(v / (12 if u.startswith("mo") else 52 if u.startswith("w") else 365), 2)
         if (
             m.group("cmp2")
             and not bare
@@ -206,7 +330,7 @@ def extract_sex(ctx: Ctx) -> list[Found]:
 
 _SCALE = (
     r"(?P<scale>eastern cooperative (?:oncology )?group|ecog|zubrod|karnofsky|kps|lansky|lps|"
-    r"world health organi[sz]ation|who)"
+    r"world health organi[sz]ation|who|gog|swog)"
 )
 # a spelled-out grade: "Zubrod performance status of two or less"
 _PNUM = r"(?:\d{1,3}|zero|one|two|three|four|five)(?![A-Za-z])"
@@ -242,7 +366,7 @@ _PERF_BARE = re.compile(
 
 def _scale(s: str) -> str:
     s = s.lower()
-    if s.startswith(("ecog", "eastern", "zubrod")):
+    if s.startswith(("ecog", "eastern", "zubrod", "gog", "swog")):
         return "ECOG"
     if s.startswith(("karnofsky", "kps")):
         return "KPS"
@@ -251,9 +375,17 @@ def _scale(s: str) -> str:
     return "WHO"
 
 
+# a bare grade under a "Performance status:" heading: "0-2", "0, 1, or 2"
+_PERF_VALUE = re.compile(
+    r"(?P<a>[0-5])(?:\s*(?:-|to|or|,)\s*(?P<b>[0-5]))?(?:\s*,?\s*(?:,|or)\s*(?P<c>[0-5]))?(?=\s*(?:OR|AND)?\s*$)"
+)
+_GOG_OR_WHO = re.compile(r"\b(?:who|gog|swog|world health)", re.I)
+
+
 @needs_derived(derived_gate(patterns=(_PERF, _PERF_REV, _PERF_BARE)))
 def extract_performance(ctx: Ctx) -> list[Found]:
     t = ctx.text
+    under_heading = bool(_GOG_OR_WHO.match(t)) and field_heading(ctx) == "performance"
     out: list[Found] = []
     named = bool(re.search(_SCALE, t, re.I))
     for rx in (_PERF, _PERF_REV, _PERF_BARE):
@@ -262,8 +394,14 @@ def extract_performance(ctx: Ctx) -> list[Found]:
         for m in rx.finditer(t):
             scale = "ECOG" if rx is _PERF_BARE else _scale(m.group("scale"))
             fill = m.groupdict().get("fill") or ""
-            if scale == "WHO" and (
-                not re.search(r"performance|\bps\b", t[max(0, m.start() - 60) : m.end() + 5], re.I)
+            needs_cue = scale == "WHO" or m.group("scale").lower() in ("gog", "swog")
+            if needs_cue and (
+                not (
+                    under_heading
+                    or re.search(
+                        r"performance|\bps\b", t[max(0, m.start() - 60) : m.end() + 5], re.I
+                    )
+                )
                 or re.search(r"\b(?:grade|class|type|stage|classification)\b", fill, re.I)
             ):
                 continue
@@ -334,24 +472,62 @@ _LIFE = re.compile(
 
 @needs_derived(derived_gate(patterns=(_LIFE,)))
 def extract_life_expectancy(ctx: Ctx) -> list[Found]:
-    out: list[Found] = []
-    for m in _LIFE.finditer(ctx.text):
-        v = number(m.group("v"))
-        u = m.group("u").lower()
-        months = (
-            v
-            if u.startswith("m")
-            else v * 12
-            if u.startswith("y")
-            else v / (52 / 12)
-            if u.startswith("w")
-            else v / 30.4375
+    return [_life_atom(ctx, m) for m in _LIFE.finditer(ctx.text)]
+
+
+def _life_atom(ctx: Ctx, m: re.Match[str]) -> Found:
+    """A life expectancy atom from a `_LIFE` or `_LIFE_VALUE` match."""
+    v = number(m.group("v"))
+    u = m.group("u").lower()
+    months = (
+        v
+        if u.startswith("m")
+        else v * 12
+        if u.startswith("y")
+        else v / (52 / 12)
+        if u.startswith("w")
+        else v / 30.4375
+    )
+    if m.group("cmp") and comparator(m.group("cmp")) == ">" and u.startswith("m"):
+        months = v
+    atom = ctx.mk(LifeExpectancyAtom, m.start(), m.end(), min_months=round(months, 2))
+    return Found(atom, m.start(), m.end(), priority=8)
+
+
+# a bare value under a "Life expectancy:" heading: "At least 12 weeks", "More than 3 months"
+_LIFE_VALUE = re.compile(
+    r"(?:(?P<cmp>" + CMP + r")\s*)?(?P<v>" + WNUM + r")\s*(?P<u>months?|weeks?|years?)\b", re.I
+)
+_VALUE_START = re.compile(
+    r"\d|(?:under|over|at\s+least|more|less|greater|older|younger|no\s+more|no\s+less|gog|who|swog|world)\b",
+    re.I,
+)
+
+
+def extract_field_values(ctx: Ctx) -> list[Found]:
+    """Values listed under a PDQ field heading (`field_heading`): "Age:" / "18 and over",
+    "Performance status:" / "0-2" or "WHO 0-1", "Life expectancy:" / "At least 2 months"."""
+    t = ctx.text
+    if len(t) > 60 or not _VALUE_START.match(t):
+        return []
+    f = field_heading(ctx)
+    if f == "age":
+        return _age_value(ctx)
+    if f == "performance":
+        m = _PERF_VALUE.match(t)
+        if m is None:
+            return []
+        nums = [float(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x is not None]
+        atom = ctx.mk(
+            PerformanceAtom, m.start(), m.end(), scale="ECOG", min=min(nums), max=max(nums)
         )
-        if m.group("cmp") and comparator(m.group("cmp")) == ">" and u.startswith("m"):
-            months = v
-        atom = ctx.mk(LifeExpectancyAtom, m.start(), m.end(), min_months=round(months, 2))
-        out.append(Found(atom, m.start(), m.end(), priority=8))
-    return out
+        return [Found(atom, m.start(), m.end(), priority=8)]
+    if f == "life_expectancy":
+        lm = _LIFE_VALUE.match(t)
+        if lm is None:
+            return []
+        return [_life_atom(ctx, lm)]
+    return []
 
 
 __all__ = ["NUM"]

@@ -80,7 +80,9 @@ def cmp_of(s: str) -> Comparator:
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     v = vocab()
     alias = v.lab_alias_re
-    par = r"(?:\s*\([^()]{1,40}\))?"
+    # glosses after an alias: "(AST)", "(serum glutamic oxaloacetic transaminase [SGOT])",
+    # "(AST) (SGOT)"; one level of brackets inside, at most two glosses
+    par = r"(?:\s*[(\[](?:[^()\[\]]|\[[^()\[\]]{0,20}\]){1,60}[)\]]){0,2}"
     group = (
         r"(?P<an>"
         + r"(?<![A-Za-z])"
@@ -211,7 +213,7 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     wnl = re.compile(
         grp
         + r"(?:\s*(?:levels?|values?|counts?|tests?))?\s*(?:must\s*be\s*|should\s*be\s*|are\s*|is\s*|to\s*be\s*)?"
-        r"(?P<how>within\s*(?:the\s*)?(?:institutional\s*|laboratory\s*)?(?:normal\s*limits|normal\s*range|limits\s*of\s*normal|range\s*of\s*normal)|\bwnl\b"
+        r"(?P<how>within\s*(?:the\s*)?(?:institutional\s*|laboratory\s*)?(?:normal\s*(?:institutional\s*|laboratory\s*)?limits|normal\s*range|limits\s*of\s*normal|range\s*of\s*normal)|\bwnl\b"
         r"|(?:elevated|increased|raised)?\s*(?:above|greater\s*than|higher\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal)"
         r"|(?:below|less\s*than|lower\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal))",
         re.I,
@@ -423,6 +425,13 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         ids = [v.lab_for(al) for al, _, _ in analytes]
         if any(i is None for i in ids):
             continue
+        if value is not None and not unit and t[m.end("val") : m.end("val") + 1] == "+":
+            # "proteinuria < 2+", "urine dipstick protein <= 1+": a test-strip grade, not g/24h
+            if set(ids) != {"urine_protein"} and set(ids) != {"urine_protein_dipstick"}:
+                continue
+            ids = ["urine_protein_dipstick" for _ in ids]
+        elif "urine_protein_dipstick" in ids:
+            continue  # a dipstick limit always reads as a grade ("2+")
         end = m.end()
         am = alt_re.match(t, end)
         if am:
