@@ -1,0 +1,121 @@
+"""Speed shortcuts of the parser (session 3) never change its output.
+
+The per-criterion memo of `parser.parse_text` hands out fresh copies with spans moved to
+where the criterion stands; `vocab.bounded_phrases` (the labs gate) finds the same
+criteria as the plain `(?<![A-Za-z])alias` regex.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from trialscout.criteria import logic, parser
+from trialscout.criteria.atoms import iter_atoms
+from trialscout.criteria.extractors import labs
+from trialscout.criteria.extractors.base import gate_of
+from trialscout.criteria.normalize import normalize
+from trialscout.criteria.parser import parse_criteria, parse_text
+from trialscout.criteria.segment import segment
+from trialscout.criteria.vocab import bounded_phrases, vocab
+
+GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "criteria_gold"
+
+TEXT = (
+    "Inclusion Criteria:\n"
+    "- ANC >= 1500/uL and platelets >= 100,000/uL\n"
+    "- Age >= 18 years\n"
+    "Exclusion Criteria:\n"
+    "- Pregnant or breastfeeding\n"
+    "- Prior treatment with a PD-1 inhibitor within 4 weeks\n"
+)
+
+
+def _fresh(text: str, start: int, end: int, kind: str) -> str:
+    parser._MEMO = (None, {})  # forget every parse: the next one is computed
+    return parse_text(text, start, end, kind)[0].model_dump_json()
+
+
+def test_memo_gives_the_parse_at_each_offset() -> None:
+    crit = "ANC >= 1500/uL and platelets >= 100,000/uL"
+    for pad in ("", "x\n", "Inclusion Criteria:\n- "):
+        text = pad + crit + "\nmore"
+        a, b = len(pad), len(pad) + len(crit)
+        fresh = _fresh(text, a, b, "inclusion")
+        first = parse_text(text, a, b, "inclusion")[0]
+        other = "zz " * 7 + crit  # the same words elsewhere, served from the memo
+        moved = parse_text(other, 21, 21 + len(crit), "inclusion")[0]
+        assert first.model_dump_json() == fresh
+        assert moved.span is not None and first.span is not None
+        assert moved.span[0] - first.span[0] == 21 - a
+        for x in iter_atoms(moved):
+            assert x.span is not None and other[x.span[0] : x.span[1]] == x.text
+
+
+def test_memo_copies_are_not_shared() -> None:
+    parser._MEMO = (None, {})
+    one = parse_criteria(TEXT, "NCT1")
+    two = parse_criteria(TEXT, "NCT2")
+    assert one.model_dump_json(exclude={"nct_id"}) == two.model_dump_json(exclude={"nct_id"})
+    for c1, c2 in zip(one.criteria, two.criteria, strict=True):
+        assert c1.expr is not c2.expr
+        for x1, x2 in zip(iter_atoms(c1.expr), iter_atoms(c2.expr), strict=True):
+            assert x1 is not x2
+    first = one.criteria[0].expr
+    before = two.model_dump_json()
+    first.text = "changed"  # a caller editing one parse leaves the others alone
+    assert two.model_dump_json() == before
+
+
+def test_memo_equals_no_memo_on_gold_trials() -> None:
+    for p in sorted(GOLD.glob("NCT*.json"))[:40]:
+        text = json.loads(p.read_text())["source_text"]
+        parser._MEMO = (None, {})
+        cold = parse_criteria(text, p.stem).model_dump_json()
+        warm = parse_criteria(text, p.stem).model_dump_json()  # every criterion memoised
+        assert cold == warm, p.stem
+
+
+def test_leftover_hook_sees_memoised_criteria() -> None:
+    parse_criteria(TEXT + "- zygomorphic florets\n")  # now in the memo
+    sink: list[tuple[str, list[tuple[int, int]], bool]] = []
+    logic.LEFTOVER_SINK = sink
+    try:
+        parse_criteria(TEXT + "- zygomorphic florets\n")
+    finally:
+        logic.LEFTOVER_SINK = None
+    assert any("zygomorphic" in t for t, _, _ in sink)
+
+
+def test_bounded_phrases_finds_what_the_lookbehind_regex_finds() -> None:
+    aliases = vocab().lab_aliases
+    slow = re.compile(r"(?<![A-Za-z])" + vocab().lab_alias_re, re.I)
+    fast = bounded_phrases(aliases)
+    texts = [
+        "AST and ALT <= 2.5 x ULN",
+        "at least 3 months",  # "ast" inside a word
+        "breast cancer, ALT normal",
+        "5ALT",  # a digit before the alias still counts
+        "xAST",
+        "T bili < 1.5",
+        "Hemoglobin-level >= 9",
+        "alk. phos < 2x",
+        "",
+    ]
+    for p in sorted(GOLD.glob("NCT*.json")):
+        text = json.loads(p.read_text())["source_text"]
+        texts += [text[it.start : it.end] for it in segment(text).items]
+    for t in texts:
+        low = normalize(t).text.lower()
+        if not low.isascii():
+            continue
+        assert bool(fast.search(low)) == bool(slow.search(low)), t
+
+
+def test_labs_gate_is_declared() -> None:
+    gate = gate_of(labs.extract_labs)
+    assert gate is not None
+    assert gate("ast <= 2.5 x uln", "ast<=2.5xuln", "AST <= 2.5 x ULN", True)
+    assert not gate("at least 3 months", "atleast3months", "at least 3 months", True)
+    assert gate("âst", "âst", "âst", False)  # non-ASCII text always runs
