@@ -237,6 +237,18 @@ def needs_match(rx: re.Pattern[str]) -> Callable[[Extractor], Extractor]:
     return wrap
 
 
+def needs_low_match(rx: re.Pattern[str]) -> Callable[[Extractor], Extractor]:
+    """Like `needs_match`, searched on the lower-cased criterion, and only on ASCII text
+    (a non-ASCII criterion always runs): for a gate built for lower-cased ASCII, such as
+    `vocab.bounded_phrases`. Keep `rx` a necessary condition of every atom returned."""
+
+    def wrap(fn: Extractor) -> Extractor:
+        fn.low_rx = rx  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
 Gate = Callable[[str, str, str, bool], bool]
 
 
@@ -264,6 +276,20 @@ def gate_of(fn: Extractor) -> Gate | None:
 
         def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
             return ksearch is not None and ksearch(low) is not None
+
+    lrx: re.Pattern[str] | None = getattr(fn, "low_rx", None)
+    if lrx is not None:
+        lsearch = lrx.search
+        if inner is None:
+
+            def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+                return not ascii_ or lsearch(low) is not None
+
+        else:
+            prev = inner
+
+            def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+                return (not ascii_ or lsearch(low) is not None) and prev(low, sq, text, ascii_)
 
     if mrx is None:
         return inner
@@ -297,7 +323,7 @@ def _without_match(fn: Extractor) -> Extractor:
     def copy(ctx: Ctx) -> list[Found]:
         return fn(ctx)
 
-    for k in ("gate_rx", "keywords"):
+    for k in ("gate_rx", "keywords", "low_rx"):
         if hasattr(fn, k):
             setattr(copy, k, getattr(fn, k))
     return copy

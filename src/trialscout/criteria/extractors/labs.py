@@ -25,10 +25,12 @@ from trialscout.criteria.extractors.base import (
     Ctx,
     Found,
     comparator,
+    finditer,
     may_match,
+    needs_low_match,
     number,
 )
-from trialscout.criteria.vocab import vocab
+from trialscout.criteria.vocab import bounded_phrases, vocab
 
 _ULN = (
     r"(?:(?:x|times|\*)\s*)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
@@ -361,6 +363,8 @@ def _group_expr(
     return ctx.mk(AndNode, start, end, args=atoms)
 
 
+# every pattern below starts with `(?<![A-Za-z])` and a lab alias
+@needs_low_match(bounded_phrases(vocab().lab_aliases))
 def extract_labs(ctx: Ctx) -> list[Found]:
     lab_re, alt_re, cond_re = _patterns()
     second_re, rng_re = _extra_patterns()
@@ -510,7 +514,7 @@ def _extract_range(ctx: Ctx, taken: list[tuple[int, int]], rng_re: re.Pattern[st
     """ "Creatinine clearance between 30 and 60 mL/min": >= low AND <= high."""
     v = vocab()
     out: list[Found] = []
-    for m in rng_re.finditer(ctx.text):
+    for m in finditer(rng_re, ctx):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         if re.search(
