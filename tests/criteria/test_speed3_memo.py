@@ -14,7 +14,7 @@ from pathlib import Path
 from trialscout.criteria import logic, parser
 from trialscout.criteria.atoms import iter_atoms
 from trialscout.criteria.extractors import labs
-from trialscout.criteria.extractors.base import gate_of
+from trialscout.criteria.extractors.base import Ctx, gate_of
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.parser import parse_criteria, parse_text
 from trialscout.criteria.segment import segment
@@ -119,3 +119,31 @@ def test_labs_gate_is_declared() -> None:
     assert gate("ast <= 2.5 x uln", "ast<=2.5xuln", "AST <= 2.5 x ULN", True)
     assert not gate("at least 3 months", "atleast3months", "at least 3 months", True)
     assert gate("âst", "âst", "âst", False)  # non-ASCII text always runs
+
+
+def test_any_match_gate_sees_the_case() -> None:
+    from trialscout.criteria.extractors.base import needs_any_match, wanted
+
+    gated = needs_any_match([re.compile("ER"), re.compile("PR")])(lambda ctx: [])
+    assert wanted(gated, "pr positive", None, "PR positive")
+    assert not wanted(gated, "er positive", None, "er positive")
+    assert wanted(gated, "er positive")  # no text given: the gate cannot judge, it runs
+    assert gate_of(needs_any_match(None)(lambda ctx: [])) is None
+
+
+def test_biomarker_gate_keeps_every_mention() -> None:
+    from trialscout.criteria.extractors import biomarkers
+
+    gate = gate_of(biomarkers.extract_biomarkers)
+    assert gate is not None
+    for text in ("ER-positive", "HER2-positive", "EGFR exon 19 deletion", "MSI-H", "KRAS G12C"):
+        low = text.lower()
+        assert gate(low, low.replace(" ", "").replace("-", ""), text, True), text
+        ctx = _ctx(text)
+        assert biomarkers.extract_biomarkers(ctx), text
+    assert not gate("no prior chemotherapy", "nopriorchemotherapy", "no prior chemotherapy", True)
+
+
+def _ctx(text: str) -> Ctx:
+    n = normalize(text)
+    return Ctx(n.text, n.text.lower(), "inclusion", n, text, 0)

@@ -134,6 +134,12 @@ def _starts(phrases: list[str], fold: bool, depth: int = 4) -> re.Pattern[str] |
     return re.compile(f"{head}(?<![A-Za-z0-9][\\s\\S])(?:{rest})")
 
 
+def phrase_starts(phrases: list[str], fold: bool) -> re.Pattern[str] | None:
+    """Where one of `phrases` (words joined by optional spaces/hyphens; `fold`: any case)
+    may start after a non-alphanumeric character: a fast superset test (see `_starts`)."""
+    return _starts(phrases, fold) if phrases else None
+
+
 def _scan(rx: re.Pattern[str], at: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
     """Same matches as `rx.finditer(text)`, trying `rx` only where `at` says one can start."""
     if at is None:

@@ -249,6 +249,19 @@ def needs_low_match(rx: re.Pattern[str]) -> Callable[[Extractor], Extractor]:
     return wrap
 
 
+def needs_any_match(rxs: Iterable[re.Pattern[str]] | None) -> Callable[[Extractor], Extractor]:
+    """Like `needs_match` with several regexes: the parser skips the extractor on a
+    criterion (normalised text) where none of `rxs` finds anything. None: no gate (for a
+    caller whose regexes could not be built, such as `vocab.phrase_starts`)."""
+
+    def wrap(fn: Extractor) -> Extractor:
+        if rxs is not None:
+            fn.match_any = tuple(rxs)  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
 Gate = Callable[[str, str, str, bool], bool]
 
 
@@ -291,6 +304,20 @@ def gate_of(fn: Extractor) -> Gate | None:
             def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
                 return (not ascii_ or lsearch(low) is not None) and prev(low, sq, text, ascii_)
 
+    anys: tuple[re.Pattern[str], ...] | None = getattr(fn, "match_any", None)
+    if anys is not None:
+        searches = tuple(r.search for r in anys)
+        if inner is None:
+
+            def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+                return any(f(text) is not None for f in searches)
+
+        else:
+            prev2 = inner
+
+            def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
+                return prev2(low, sq, text, ascii_) and any(f(text) is not None for f in searches)
+
     if mrx is None:
         return inner
     msearch = mrx.search
@@ -307,7 +334,9 @@ def wanted(fn: Extractor, low: str, squashed: str | None = None, text: str | Non
     `text` is the normalised criterion (before lower-casing), needed by `needs_match`
     gates: without it such a gate cannot be judged and the extractor runs.
     """
-    if text is None and getattr(fn, "match_rx", None) is not None:
+    if text is None and (
+        getattr(fn, "match_rx", None) is not None or getattr(fn, "match_any", None) is not None
+    ):
         fn = _without_match(fn)
     gate = gate_of(fn)
     if gate is None:

@@ -28,9 +28,11 @@ from trialscout.criteria.extractors.base import (
     Found,
     comparator,
     derived_gate,
+    needs_any_match,
     needs_derived,
     number,
 )
+from trialscout.criteria.vocab import phrase_starts
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "biomarkers"
 
@@ -62,6 +64,8 @@ class Vocabulary:
     positive_cutoff: dict[tuple[str, str], float] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
     signature_rx: re.Pattern[str] = re.compile("$^")
+    # where a mention or signature may start (`vocab.phrase_starts`); None: no fast test
+    mention_starts: tuple[re.Pattern[str], ...] | None = None
     signature_of: dict[str, tuple[str, str]] = field(default_factory=dict)
     variant_kind: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -128,6 +132,9 @@ def vocabulary() -> Vocabulary:
             v.signature_of[_key(p)] = (row["marker"], row["result"])
             sig.append(p)
     v.signature_rx = re.compile(rf"(?<![A-Za-z0-9])(?:{_alt(sig)})(?![A-Za-z0-9])", re.I)
+    starts = [phrase_starts(ci, True), phrase_starts(cs, False), phrase_starts(sig, True)]
+    if all(x is not None for x in starts):
+        v.mention_starts = tuple(x for x in starts if x is not None)
     return v
 
 
@@ -674,6 +681,7 @@ def _atoms_for(ctx: Ctx, m: _Mention, shared: str | None) -> list[tuple[Expr, in
 # gate derived from the mention regexes (built from data/biomarkers/ tables), so a spelling
 # added to a table is never skipped by the prefilter
 @needs_derived(derived_gate(patterns=(vocabulary().signature_rx, vocabulary().mention_rx)))
+@needs_any_match(vocabulary().mention_starts)
 def extract_biomarkers(ctx: Ctx) -> list[Found]:
     """Biomarker atoms of one criterion (never raises on odd text)."""
     t = ctx.text
