@@ -9,6 +9,8 @@ import bisect
 import itertools
 import re
 
+from pydantic import BaseModel
+
 from trialscout.criteria.atoms import (
     AndNode,
     Expr,
@@ -644,7 +646,12 @@ def _extent(f: Found) -> int:
 
 
 def _strip(x: object) -> object:
-    """A dump without text/span: two atoms saying the same thing compare equal."""
+    """A dump without text/span: two atoms saying the same thing compare equal.
+
+    Read from the nodes' fields directly: equal to stripping `model_dump()` (every field,
+    nested nodes as dicts) without building the dump."""
+    if isinstance(x, BaseModel):
+        return {k: _strip(v) for k, v in x.__dict__.items() if k not in ("text", "span")}
     if isinstance(x, dict):
         return {k: _strip(v) for k, v in x.items() if k not in ("text", "span")}
     if isinstance(x, list):
@@ -653,7 +660,7 @@ def _strip(x: object) -> object:
 
 
 def _same(a: Expr, b: Expr) -> bool:
-    return _strip(a.model_dump()) == _strip(b.model_dump())
+    return _strip(a) == _strip(b)
 
 
 _CONDLIKE = ("condition", "if", "measurement", "metastasis", "infection", "reproductive")
@@ -693,7 +700,7 @@ def _combine(ctx: Ctx, items: list[Found], kind_default: str) -> Expr:
         seen: list[object] = []
         dedup: list[Found] = []
         for f in items:
-            key = _strip(f.expr.model_dump())
+            key = _strip(f.expr)
             if key not in seen:
                 seen.append(key)
                 dedup.append(f)
@@ -812,18 +819,23 @@ _ABBREV = re.compile(r"[(\[]\s*[A-Za-z][A-Za-z0-9\-/.]{0,11}\s*[)\]]")
 def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
     """Regions of [a, b) that never make a criterion unparsed (filler, examples, abbrevs)."""
     t = ctx.text
-    out = [m.span() for m in _FILLER.finditer(t, a, b)]
-    out += [m.span() for m in _ABBREV.finditer(t, a, b)]
-    out += [m.span() for m in _LABEL.finditer(t, a, b)]
-    out += [m.span() for m in _NO_LIMIT.finditer(t, a, b)]
+    out = _spans(_FILLER, ctx, a, b)
+    out += _spans(_ABBREV, ctx, a, b)
+    out += _spans(_LABEL, ctx, a, b)
+    out += _spans(_NO_LIMIT, ctx, a, b)
     if _TABLE_PHRASE is not None:
-        out += [m.span() for m in _TABLE_PHRASE.finditer(t, a, b)]
+        out += _spans(_TABLE_PHRASE, ctx, a, b)
     out += _qualifier_regions(ctx, kept, a, b)
     first_atom = min((f.start for f in kept), default=b)
-    for m in _EXAMPLES.finditer(t, a, b):
+    for m in _EXAMPLES.finditer(t, a, b) if may_match(_EXAMPLES, ctx) else ():
         if first_atom < m.start():  # the head is parsed: its examples are not content
             out.append(m.span())
     return out
+
+
+def _spans(rx: re.Pattern[str], ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
+    """Spans of `rx` in text[a:b]; none without searching when `may_match` rules it out."""
+    return [m.span() for m in rx.finditer(ctx.text, a, b)] if may_match(rx, ctx) else []
 
 
 def _qualifier_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
@@ -836,14 +848,14 @@ def _qualifier_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tupl
     cuts = [a, *(m.end() for m in _CLAUSE_SPLIT.finditer(t, a, b)), b]
     out: list[tuple[int, int]] = []
     for x, y in itertools.pairwise(cuts):
-        inside = [f for f in kept if any(x <= s < y for s, _ in f.regions())]
+        inside = [f for f in kept if x <= f.start < y or any(x <= s < y for s, _ in f.cover)]
         if not inside:
             continue
-        out += [m.span() for m in _QUALIFIER.finditer(t, x, y)]
+        out += _spans(_QUALIFIER, ctx, x, y)
         types = {e.type for f in inside for e in iter_atoms(f.expr)}
         for need, rx in _TABLE_QUALIFIERS:
             if not need or need & types:
-                out += [m.span() for m in rx.finditer(t, x, y)]
+                out += _spans(rx, ctx, x, y)
         out += _cancer_context(t, x, y)
     return out
 
@@ -892,18 +904,21 @@ def _content_words(
     starts, ends = _merge(regions)
     out: list[tuple[int, int]] = []
     find = bisect.bisect_right  # inlined `_touches`: this loop runs for every word
+    filler = _FILLER_WORDS
     for m in _WORD.finditer(ctx.text, a, b):
+        f = filler.get(m.group())
+        if f is None:
+            if len(filler) >= 100_000:
+                filler.clear()
+            f = filler[m.group()] = _is_filler(m.group())
+        if f:
+            continue
         sp = m.span()
         i = find(starts, sp[1] - 1) - 1
         if i >= 0 and ends[i] > sp[0]:
             continue
-        w = m.group().lower().strip("'-")
-        if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
-            continue
-        if w in _SPELLED and _UNIT_AFTER.match(ctx.text, sp[1]):
+        if m.group().lower().strip("'-") in _SPELLED and _UNIT_AFTER.match(ctx.text, sp[1]):
             continue  # "within two weeks": a number with its unit, as "2 weeks"
-        if "-" in w and all(p in _STOP or len(p) < 3 for p in w.split("-")):
-            continue  # "protocol-defined", "treatment-related": every part is filler
         out.append(sp)
     return out
 
@@ -911,6 +926,17 @@ def _content_words(
 # Spelled-out numbers count as digits do (never content) when a unit of time follows them.
 _SPELLED = frozenset(k for k in WORD_NUM if k not in ("zero", "one", "a", "an", "half"))
 _UNIT_AFTER = re.compile(r"[\s-]*\(?\d*\)?\s*(?:days?|weeks?|months?|years?|hours?|hrs?)\b", re.I)
+
+_FILLER_WORDS: dict[str, bool] = {}  # `_is_filler` of each word seen (the same few recur)
+
+
+def _is_filler(word: str) -> bool:
+    """A word that never makes a criterion unparsed: a stop word or too short."""
+    w = word.lower().strip("'-")
+    if w in _STOP or len(w) < 3 or w.rstrip("s") in _STOP:
+        return True
+    # "protocol-defined", "treatment-related": every part is filler
+    return "-" in w and all(p in _STOP or len(p) < 3 for p in w.split("-"))
 
 
 # Set to a list to collect (criterion text, leftover word spans, whether an atom was kept)
