@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from trialscout.criteria import logic
 from trialscout.criteria.atoms import AndNode, Criterion, Expr, ParsedCriteria, iter_atoms
 from trialscout.criteria.extractors import EXTRACTORS, Ctx, Found
 from trialscout.criteria.extractors.base import Extractor, Gate, gate_of
@@ -17,76 +14,19 @@ PARSER_VERSION = "0.7.0"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:
-    """Parse original[start:end] as one criterion of `kind`.
-
-    A criterion's parse depends only on its own words and kind (no extractor looks
-    outside original[start:end]; spans are offsets from `start`), and registry texts
-    repeat boilerplate criteria across trials: the parse of each (words, kind) is
-    remembered with spans from 0 and handed out as a fresh copy shifted to `start`.
-    """
-    piece = original[start:end]
-    plan = _plan()
-    if logic.LEFTOVER_SINK is not None:  # the coverage hook wants every leftover decision
-        return _parse_piece(piece, kind, plan, original, start)
-    global _MEMO
-    key = (piece, kind)
-    memo = _MEMO
-    if memo[0] is not plan:
-        memo = _MEMO = (plan, {})
-    hit = memo[1].get(key)
-    if hit is None:
-        if len(memo[1]) >= _MEMO_MAX:
-            memo[1].clear()
-        hit = memo[1][key] = _parse_piece(piece, kind, plan, piece, 0)
-    return shift(hit[0], start), hit[1]
-
-
-_MEMO_MAX = 50_000
-_MEMO: tuple[object, dict[tuple[str, str], tuple[Expr, bool]]] = (None, {})
-
-
-def shift(expr: Expr, by: int) -> Expr:
-    """A copy of `expr` (nodes and their lists fresh) with every span moved by `by`."""
-    d = dict(expr.__dict__)
-    sp = d["span"]
-    if sp is not None:
-        d["span"] = (sp[0] + by, sp[1] + by)
-    for k, v in d.items():
-        if isinstance(v, list):
-            d[k] = [shift(x, by) if isinstance(x, BaseModel) else x for x in v]  # type: ignore[arg-type]
-        elif isinstance(v, BaseModel):
-            d[k] = shift(v, by)  # type: ignore[arg-type]
-    out = object.__new__(expr.__class__)
-    _set(out, "__dict__", d)
-    _set(out, "__pydantic_fields_set__", set(expr.__pydantic_fields_set__))
-    _set(out, "__pydantic_extra__", None)  # extra="forbid": never any
-    _set(out, "__pydantic_private__", None)  # no private attributes
-    return out
-
-
-_set = object.__setattr__
-
-
-def _parse_piece(
-    piece: str,
-    kind: str,
-    plan: list[tuple[Extractor, Gate | None]],
-    original: str,
-    base: int,
-) -> tuple[Expr, bool]:
-    """Parse `piece` (original[base:base + len(piece)]); spans are offsets in `original`."""
-    norm = normalize(piece)
-    ctx = Ctx(norm.text, norm.text.lower(), kind, norm, original, base)  # type: ignore[arg-type]
+    """Parse original[start:end] as one criterion of `kind`."""
+    norm = normalize(original[start:end])
+    ctx = Ctx(norm.text, norm.text.lower(), kind, norm, original, start)  # type: ignore[arg-type]
     if not norm.text:
         from trialscout.criteria.atoms import UnparsedAtom
 
-        return UnparsedAtom(text="", span=(base, base)), False
+        return UnparsedAtom(text="", span=(start, start)), False
     founds: list[Found] = []
     low = ctx.low
     squashed = squash(low)
     ascii_ = low.isascii()
     text = norm.text
-    for ex, gate in plan:
+    for ex, gate in _plan():
         # keyword prefilter (`base.needs`/`needs_derived`/`needs_match`), as `base.wanted`
         if gate is None or gate(low, squashed, text, ascii_):
             founds.extend(ex(ctx))

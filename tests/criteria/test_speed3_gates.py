@@ -1,8 +1,7 @@
-"""Speed shortcuts of the parser (session 3) never change its output.
+"""Speed gates of the parser (session 3) never change its output.
 
-The per-criterion memo of `parser.parse_text` hands out fresh copies with spans moved to
-where the criterion stands; `vocab.bounded_phrases` (the labs gate) finds the same
-criteria as the plain `(?<![A-Za-z])alias` regex.
+`vocab.bounded_phrases` (the labs gate) finds the same criteria as the plain
+`(?<![A-Za-z])alias` regex; the biomarker gate keeps every mention.
 """
 
 from __future__ import annotations
@@ -11,12 +10,9 @@ import json
 import re
 from pathlib import Path
 
-from trialscout.criteria import logic, parser
-from trialscout.criteria.atoms import iter_atoms
 from trialscout.criteria.extractors import labs
 from trialscout.criteria.extractors.base import Ctx, gate_of
 from trialscout.criteria.normalize import normalize
-from trialscout.criteria.parser import parse_criteria, parse_text
 from trialscout.criteria.segment import segment
 from trialscout.criteria.vocab import bounded_phrases, vocab
 
@@ -30,62 +26,6 @@ TEXT = (
     "- Pregnant or breastfeeding\n"
     "- Prior treatment with a PD-1 inhibitor within 4 weeks\n"
 )
-
-
-def _fresh(text: str, start: int, end: int, kind: str) -> str:
-    parser._MEMO = (None, {})  # forget every parse: the next one is computed
-    return parse_text(text, start, end, kind)[0].model_dump_json()
-
-
-def test_memo_gives_the_parse_at_each_offset() -> None:
-    crit = "ANC >= 1500/uL and platelets >= 100,000/uL"
-    for pad in ("", "x\n", "Inclusion Criteria:\n- "):
-        text = pad + crit + "\nmore"
-        a, b = len(pad), len(pad) + len(crit)
-        fresh = _fresh(text, a, b, "inclusion")
-        first = parse_text(text, a, b, "inclusion")[0]
-        other = "zz " * 7 + crit  # the same words elsewhere, served from the memo
-        moved = parse_text(other, 21, 21 + len(crit), "inclusion")[0]
-        assert first.model_dump_json() == fresh
-        assert moved.span is not None and first.span is not None
-        assert moved.span[0] - first.span[0] == 21 - a
-        for x in iter_atoms(moved):
-            assert x.span is not None and other[x.span[0] : x.span[1]] == x.text
-
-
-def test_memo_copies_are_not_shared() -> None:
-    parser._MEMO = (None, {})
-    one = parse_criteria(TEXT, "NCT1")
-    two = parse_criteria(TEXT, "NCT2")
-    assert one.model_dump_json(exclude={"nct_id"}) == two.model_dump_json(exclude={"nct_id"})
-    for c1, c2 in zip(one.criteria, two.criteria, strict=True):
-        assert c1.expr is not c2.expr
-        for x1, x2 in zip(iter_atoms(c1.expr), iter_atoms(c2.expr), strict=True):
-            assert x1 is not x2
-    first = one.criteria[0].expr
-    before = two.model_dump_json()
-    first.text = "changed"  # a caller editing one parse leaves the others alone
-    assert two.model_dump_json() == before
-
-
-def test_memo_equals_no_memo_on_gold_trials() -> None:
-    for p in sorted(GOLD.glob("NCT*.json"))[:40]:
-        text = json.loads(p.read_text())["source_text"]
-        parser._MEMO = (None, {})
-        cold = parse_criteria(text, p.stem).model_dump_json()
-        warm = parse_criteria(text, p.stem).model_dump_json()  # every criterion memoised
-        assert cold == warm, p.stem
-
-
-def test_leftover_hook_sees_memoised_criteria() -> None:
-    parse_criteria(TEXT + "- zygomorphic florets\n")  # now in the memo
-    sink: list[tuple[str, list[tuple[int, int]], bool]] = []
-    logic.LEFTOVER_SINK = sink
-    try:
-        parse_criteria(TEXT + "- zygomorphic florets\n")
-    finally:
-        logic.LEFTOVER_SINK = None
-    assert any("zygomorphic" in t for t, _, _ in sink)
 
 
 def test_bounded_phrases_finds_what_the_lookbehind_regex_finds() -> None:
