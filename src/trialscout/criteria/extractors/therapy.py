@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from trialscout.criteria.atoms import ConditionAtom, NotNode, PriorTherapyAtom
+from trialscout.criteria.atoms import ConditionAtom, NotNode, OrNode, PriorTherapyAtom
 from trialscout.criteria.extractors.base import (
     WNUM,
     Ctx,
@@ -60,25 +60,67 @@ _TARGETS = {
     "ntrk": "ntrk_inhibitor",
     "ret": "ret_inhibitor",
     "4-1bb": "cd137_agonist",
+    "akt": "akt_inhibitor",
     "cd137": "cd137_agonist",
     "ox40": "ox40_agonist",
     "tgf-b": "tgfb_inhibitor",
     "bcma": "anti_bcma",
     "trop-2": "trop2_adc",
 }
-_TOK = r"(?:pd-?l?[12]|ctla-?4|lag-?3|tim-?3|tigit|egfr|her-?2|vegfr?|parp|cdk\s*4/6|alk|ros1|met|braf|mek|kras|btk|bcl-?2|cd20|cd19|cd38|mtor|pi3k|fgfr|ntrk|ret|4-1bb|cd137|ox40|tgf-?b|bcma|trop-?2)"
+_TOK = r"(?:pd-?l?[12]|ctla-?4|lag-?3|tim-?3|tigit|egfr|her-?2|vegfr?|parp|cdk\s*4/6|alk|ros1|met|braf|mek|kras|btk|bcl-?2|cd20|cd19|cd38|mtor|pi3k|fgfr|ntrk|ret|4-1bb|cd137|ox40|tgf-?b|bcma|trop-?2|akt)(?![A-Za-z0-9])"
+# "PI3K/mTOR(mammalian target of rapamycin )/Akt inhibitor": a spelled-out name in brackets
+_EXPANSION = r"(?:\s*\([^()]{3,60}\)\s*)?"
 _TARGET_LIST = re.compile(
     r"(?<![A-Za-z0-9])(?:anti-?\s*)?(?P<list>"
     + _TOK
-    + r"(?:\s*(?:/|,|or|and|and/or|\+|x)\s*(?:anti-?\s*)?"
+    + r"(?:"
+    + _EXPANSION
+    + r"\s*(?:/|,|or|and|and/or|\+|x)\s*(?:anti-?\s*)?"
     + _TOK
     + r"){0,4})"
     r"(?:\s*-?\s*(?:directed|targeted|targeting|based|pathway))?\s*-?\s*(?P<suf>inhibitors?|antibod(?:y|ies)|blockers?|blockade|monoclonal antibod(?:y|ies)|mabs?|agents?|therap(?:y|ies)|drugs?|tkis?|treatments?|immunotherap(?:y|ies)|agonists?|adcs?|checkpoint inhibitors?|bispecific)?",
     re.I,
 )
+# "strong inhibitors or inducers of CYP3A4", "CYP3A4 isoenzyme inhibitors and/or inducers",
+# "cytochrome P450 3A4 inhibitors": one class each (drug_classes.csv cyp3a4_inhibitor /
+# cyp3a4_inducer); strength is not modelled (the drugs.csv members are strong ones)
+_CYPREF = (
+    r"(?:(?:human\s+)?cytochrome\s+p-?450\s*(?:\(cyp\)\s*|/\s*|,?\s*family\s+3,?\s*subfamily\s+a,?\s*polypeptide\s+4\s*)?"
+    r"(?:\(?cyp-?\s*3a4?(?:/5)?\)?|3a4?(?:/5)?)?|cyp-?\s*3a4?(?:/5)?|\(cyp\)\s*3a4?)(?:\s+(?:isoenzymes?|isozymes?|enzymes?))?"
+)
+_CYP_KIND = r"(?:inhibitors?|inducers?|inhibiting|inducing)"
+_CYP = re.compile(
+    r"(?<![\w-])(?:(?:strong|potent|moderate|significant|known)\s+(?:(?:or|to|and)\s+(?:strong|potent|moderate)\s+)?)?"
+    r"(?:(?P<k1>"
+    + _CYP_KIND
+    + r")(?:\s*(?:or|and|and/or|/)\s*(?P<k2>"
+    + _CYP_KIND
+    + r"))?\s+of\s+(?:the\s+)?(?:isoenzyme\s+|enzyme\s+)?"
+    + _CYPREF
+    + r"|"
+    + _CYPREF
+    + r"\s*(?P<k3>"
+    + _CYP_KIND
+    + r")(?:\s*(?:or|and|and/or|/)\s*(?P<k4>"
+    + _CYP_KIND
+    + r"))?)(?![\w-])",
+    re.I,
+)
+# "prior adjuvant or neoadjuvant therapy": any anticancer therapy given in that setting
+_SET_WORD = (
+    r"(?:neo-?\s*adjuvant|adjuvant|\(neo-?\)\s*-?\s*adjuvant|(?:re-?)?induction|maintenance)"
+)
+_SETTING_TX = re.compile(
+    r"\b(?P<set>"
+    + _SET_WORD
+    + r"(?:\s*(?:,|or|and|and/or|/)\s*"
+    + _SET_WORD
+    + r")*)\s+(?P<w>therap(?:y|ies)|treatments?|regimens?)\b",
+    re.I,
+)
 _TRIAL = re.compile(
     r"(?:participat\w*|taken part|take part|took part|enrolled|enrol?lment|involvement|involved)\s+(?:in\s+)?(?:any\s+)?(?:other\s+|another\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:(?<=other )|(?<=clinical )|(?<=investigational )|(?<=experimental )|(?<=interventional )|(?<=concurrent ))(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,2}?(?:drugs?|agents?|therap\w+|products?|devices?))?",
+    r"(?:[\w-]+\s+){0,2}?(?:(?<=other )|(?<=clinical )|(?<=investigational )|(?<=experimental )|(?<=interventional )|(?<=concurrent ))(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,3}?(?:drugs?|agents?|therap\w+|treatments?|products?|devices?))?",
     re.I,
 )
 _PRIOR_CTX = re.compile(
@@ -133,6 +175,7 @@ _CYCLES = re.compile(
     re.I,
 )
 _RESPONSE = re.compile(
+    r"(?:complete|partial)\s+or\s+(?:complete|partial)\s+(?:response|remission)|"
     r"complete (?:response|remission)(?:\s*\(c[rm]\))?|partial (?:response|remission)(?:\s*\(pr\))?|stable disease(?:\s*\(sd\))?|progressive disease(?:\s*\(pd\))?|"
     r"(?<![A-Za-z])(?:CR|PR|SD)(?![A-Za-z-])|objective response|disease control",
 )
@@ -173,13 +216,13 @@ _LINE_COUNT = re.compile(
     + WNUM
     + r")(?:\s*(?:or|to|-)\s*(?P<m>"
     + WNUM
-    + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:[\w-]+\s+){0,4}?"
+    + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:(?!(?:days?|weeks?|months?|years?|hours?|mg|cycles?|half-lives)\b)[\w-]+\s+){0,4}?"
     r"(?:regimens?|lines?|therap(?:y|ies)|treatments?)\b",
     re.I,
 )
 # the study drug named as a time reference ("within 14 days of first dose of MLN8237")
 _REFERENCE = re.compile(
-    r"(?:\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*)$",
+    r"(?:\b(?:a|the)\s+list\s+of\s+|\b(?:before|prior\s+to)\s+(?:taking|receiving|starting)\s+(?:the\s+)?(?:treatment\s+with\s+)?|\bswallow(?:ing)?\s+(?:the\s+)?|\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*)$",
     re.I,
 )
 # "within 6 months of the last dose of platinum": a prior therapy, not the study drug
@@ -198,8 +241,63 @@ _PLANNED_BEFORE = re.compile(
     r"(?:\bintent(?:ion)?\s+to|\bintend\w*\s+to|\bplan(?:s|ned|ning)?\s+(?:to|for)|\bplanned|\bscheduled\s+(?:to|for)|"
     r"\banticipated\s+need|\banticipat\w+|\bcandidates?\s+for|\bamenable\s+to|\bcannot\s+be\s+treated|\bnot\s+(?:be\s+)?(?:treatable|suitable|eligible)|"
     r"\bwill\s+(?:be\s+)?receiv\w*|\bto\s+undergo|\bready\s+for|\bawaiting|\bin\s+need\s+of|\brequir\w+\s+(?:immediate|urgent)|"
-    r"\brecover\w*\s+from|\bresolution\s+of|\bhealing\s+from|\bhealed\s+from|\bcomplications?\s+(?:of|from))"
+    r"\brecover\w*\s+from|\bresolution\s+of|\bhealing\s+from|\bhealed\s+from|\bcomplications?\s+(?:of|from)|"
+    r"\bpatients\s+(?:will\s+)?(?:then\s+)?receive\b|\b(?:willing\w*|agree\w*)\s+to\s+(?:\w+\s+){0,2}?(?:accept|receive|undergo)\b|\baccept\s+|\bwill\s+(?:not\s+)?be\s+(?:administered|given)\s+(?:concurrently\s+)?with)"
     r"[^;.]{0,70}$",
+    re.I,
+)
+# the source of a toxicity that must have resolved ("toxic effects of prior therapy, surgery",
+# "toxicity or fatigue from prior cancer treatment"): the condition atom reads it
+_TOXIC_CAUSE = re.compile(
+    r"\b(?:toxicit(?:y|ies)|toxic\s+effects?|side[\s-]effects?|adverse\s+(?:events?|effects?|reactions?))"
+    r"(?:\s+or\s+\w+)?\s+(?:\w+\s+){0,2}?(?:of|from|due\s+to|related\s+to|attributed\s+to|caused\s+by|associated\s+with)\s+[^;.]{0,80}$",
+    re.I,
+)
+_RECOVERY_WORDS = re.compile(r"resol|recover|persist|baseline|not\s+(?:yet\s+)?return", re.I)
+# "diabetes requiring insulin", "syndrome that requires systemic steroids or ...": the
+# treatment describes the disease (condition.requires_systemic_treatment), unlike
+# "patients requiring anticoagulation" or "medical condition requiring immunosuppressants"
+_DISEASE_REQUIRING = re.compile(
+    r"\b(?P<head>[a-z][\w-]*)\s+(?:that\s+|which\s+)?(?:requir(?:es|ing|ed)|necessitat(?:es|ing))\s+"
+    r"(?:the\s+use\s+of\s+|use\s+of\s+|treatment\s+with\s+)?[^;.,()]{0,60}$",
+    re.I,
+)
+_NOT_DISEASE_HEAD = {
+    "patients",
+    "patient",
+    "subjects",
+    "subject",
+    "participants",
+    "who",
+    "condition",
+    "conditions",
+    "women",
+    "men",
+    "individuals",
+    "they",
+    "or",
+    "and",
+    "currently",
+    "not",
+}
+# "brain metastases ... after successful surgical or radiological treatment": how the
+# metastases were treated (metastasis.treated), not a prior-therapy limit of its own
+_MET_TREATED = re.compile(r"metastas[ie]s\b[^;.]{0,90}?\b(?:after|following)\s+[^;.]{0,45}$", re.I)
+# a parenthesis that defines the thing before it: "metastases (indicated by ... steroid requirement)"
+_DEFINING_PAREN = re.compile(
+    r"\((?:as\s+)?(?:indicated|evidenced|defined|manifested)\s+by\b[^()]*$", re.I
+)
+# a therapy word that names a receptor or a marker: "Estrogen and/or progesterone receptor"
+_NOT_THERAPY_AFTER = re.compile(
+    r"^\s*(?:(?:and|or|and/or|/)\s*[\w-]+\s+)?receptors?\b|^\s*(?:procedures?\s+)?manual\b|^[\s-]*(?:sensitivity|sensitive)\b"
+    r"|^\s*(?:dose|dosing)\s+(?:adjustments?|modifications?|reductions?)\b",
+    re.I,
+)
+# a therapy named as the time anchor or list-mate of a planned one: "Scheduled to receive
+# chemoradiation within 12 weeks of surgery", "not candidates for surgery, TACE, RFA ..."
+_PLANNED_CHAIN = re.compile(
+    r"^\)?\s*(?:\([^()]{0,30}\)\s*)?(?:,\s*|\s+or\s+|\s+and\s+|\s+and/or\s+|/)*(?:,?\s*(?:or|and)\s+)?(?:other\s+|any\s+)?(?:[\w-]+\s+){0,2}?\(?$"
+    r"|^\s*(?:treatment|therapy)?\s*(?:(?:within|at\s+least|no\s+later\s+than|up\s+to)\s+[\w\s]{0,20}?)?\b(?:of|after|following|before|prior\s+to)\s+(?:the\s+)?$",
     re.I,
 )
 _PLANNED_AFTER = re.compile(
@@ -222,14 +320,35 @@ def _drop_planned(
     """Drop treatments named as planned, indicated or as the source of a toxicity."""
     out: list[tuple[int, int, dict[str, Any]]] = []
     dropped: list[tuple[int, int]] = []
-    for a, b, f in mentions:
+    recovery = bool(_RECOVERY_WORDS.search(t))
+    last_planned = -1
+    for a, b, f in sorted(mentions, key=lambda x: x[0]):
+        lead = t[max(0, a - 150) : a]
+        if _NOT_THERAPY_AFTER.search(t[b : b + 40]):
+            dropped.append((a, b))
+            continue
         if "modality" in f and f["modality"] == "investigational":
             out.append((a, b, f))
             continue
         if _PRIOR_WINDOW.search(t[b : b + 80]):
             out.append((a, b, f))  # "... within 4 weeks prior to first dose": a washout
             continue
-        if _PLANNED_BEFORE.search(t[max(0, a - 110) : a]) or _PLANNED_AFTER.search(t[b : b + 60]):
+        planned = bool(
+            _PLANNED_BEFORE.search(lead[-110:])
+            or _PLANNED_AFTER.search(t[b : b + 60])
+            or (last_planned >= 0 and last_planned <= a and _PLANNED_CHAIN.match(t[last_planned:a]))
+        )
+        if planned:
+            dropped.append((a, b))
+            last_planned = b
+            continue
+        dm = _DISEASE_REQUIRING.search(lead[-90:])
+        if (
+            (recovery and _TOXIC_CAUSE.search(lead))
+            or (dm and dm.group("head").lower() not in _NOT_DISEASE_HEAD)
+            or _MET_TREATED.search(lead)
+            or _DEFINING_PAREN.search(lead[-80:])
+        ):
             dropped.append((a, b))
             continue
         out.append((a, b, f))
@@ -292,11 +411,24 @@ def _drop_examples_and_references(
     dropped: list[tuple[int, int]] = []
     generic = [(a, b) for a, b, f in mentions if "drug" not in f and "regimen" not in f]
     for a, b, f in mentions:
-        if _REFERENCE.search(t[max(0, a - 45) : a]) and not _LAST_DOSE.search(
-            t[max(0, a - 45) : a]
+        if (
+            _REFERENCE.search(t[max(0, a - 45) : a])
+            and not _LAST_DOSE.search(t[max(0, a - 45) : a])
+            # "Administration of metformin within last 4 weeks": the criterion's subject
+            and not re.fullmatch(r"\W*(?:administration|use|dosing)\s+of\s+", t[:a], re.I)
         ):
             dropped.append((a, b))
             continue
+        if "modality" in f and "drug" not in f and "drug_class" not in f:
+            open_ = t.rfind("(", 0, a)
+            if open_ > t.rfind(")", 0, a) and re.match(
+                r"\s*(?:e\.\s?g\.?|eg\b|for example|such as|i\.\s?e\.?|ie\b)",
+                t[open_ + 1 : a],
+                re.I,
+            ):
+                shut = t.find(")", a)
+                dropped.append((open_, shut + 1 if shut >= 0 else b))
+                continue
         if "drug" in f or ("drug_class" in f and "modality" not in f):
             open_ = t.rfind("(", 0, a)
             close = t.rfind(")", 0, a)
@@ -311,14 +443,18 @@ def _drop_examples_and_references(
                     dropped.append(region)
                     continue
                 timed = re.search(
-                    r"\d|\b(?:since|prior|previous|within|weeks?|days?|months?)\b", inner_lead, re.I
+                    r"\d|\b(?:since|prior|previous|within|weeks?|days?|months?)\b|^\s*(?:or|and)\b",
+                    inner_lead,
+                    re.I,
                 )
                 if after_class and "drug" in f and not timed:
                     dropped.append(region)
                     continue
             lead = t[max(0, a - 60) : a]
             k = max(lead.rfind(";"), lead.rfind(". "))
-            em = re.search(r"(?:\be\.\s?g\.|\beg\b|\bfor example|\bsuch as)", lead[k + 1 :], re.I)
+            em = re.search(
+                r"(?:\be\.\s?g\.|\beg\b|\bfor example|\bsuch as|\blike\b)", lead[k + 1 :], re.I
+            )
             if em and any(y <= a for x, y in generic):
                 dropped.append((max(0, a - 60) + k + 1 + em.start(), b))
                 continue
@@ -353,6 +489,72 @@ def _drop_exceptions(
             tail = re.match(r"(?:[\s-]+(?!or\b|and\b)[a-z]+){0,2}", t[b:])
             dropped.append((ms[i - 1][1], b + (tail.end() if tail else 0)))
             continue
+        out.append((a, b, f))
+    return out, dropped
+
+
+_JOINER = re.compile(r"\s*(?:,\s*)?(?:(?:or|and|and/or)\s+)?(?:/\s*)?", re.I)
+_EXPLAIN_LEAD = re.compile(r"(?:(?:a|an|potent|strong|moderate|weak|known|other)\s+){0,3}", re.I)
+_EQUIVALENT = re.compile(
+    r"\s*(?:/\s*(?:day|d)\b|per\s+day|daily)?\s*(?:\(\s*|or\s+(?:its\s+|an?\s+|other\s+)?)?equivalents?\b",
+    re.I,
+)
+
+
+def _drop_members(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """One atom for a class and the members named beside it (docs/criteria-gold.md:
+    examples are not atoms). A drug in the list a class heads ("an EGFR-TKI, erlotinib,
+    or gefitinib", "inhibitors of CYP3A4: ketoconazole, ...")
+    is covered by the class atom (the matcher reads drug classes from drugs.csv); a class
+    in brackets explaining the drug before it ("St. John's wort (potent CYP3A4 inducer)")
+    is covered by the drug. "Prednisone or equivalent" is the corticosteroid class."""
+    classes = vocab().drug_classes
+    ms = sorted(mentions, key=lambda x: x[0])
+    cls_at = [(a, b, f["drug_class"]) for a, b, f in ms if "drug_class" in f and "drug" not in f]
+    drugs_at = [(a, b, f["drug"]) for a, b, f in ms if "drug" in f]
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[tuple[int, int]] = []
+    member_end: dict[str, int] = {}
+    for a, b, f in ms:
+        if "drug" in f and "regimen" not in f:
+            own = set(classes.get(f["drug"], []))
+            em = _EQUIVALENT.match(t, b)
+            if "corticosteroid" in own and em:
+                out.append((a, em.end(), {"drug_class": "corticosteroid"}))
+                continue
+            hit = False
+            for _ca, cb, cls in cls_at:
+                if cls not in own:
+                    continue
+                if cb <= a:
+                    prev = max(cb, member_end.get(cls, cb))
+                    gap = t[prev:a]
+                    colon = t[cb:a]
+                    if _JOINER.fullmatch(gap) or (
+                        re.match(r"\s*:", colon) and not re.search(r";|\.\s", colon)
+                    ):
+                        hit = True
+                if hit:
+                    member_end[cls] = b
+                    break
+            if hit:
+                dropped.append((a, b))
+                continue
+        if "drug_class" in f and "drug" not in f and "modality" not in f:
+            open_ = t.rfind("(", 0, a)
+            if open_ > t.rfind(")", 0, a) and _EXPLAIN_LEAD.fullmatch(t[open_ + 1 : a]):
+                expl = any(
+                    y <= open_
+                    and re.fullmatch(r"\s*(?:(?:or|and|,)\s*[\w'.-]+\s*)?", t[y:open_])
+                    and f["drug_class"] in classes.get(d, [])
+                    for _x, y, d in drugs_at
+                )
+                if expl:
+                    shut = t.find(")", b)
+                    dropped.append((open_, shut + 1 if shut >= 0 else b))
+                    continue
         out.append((a, b, f))
     return out, dropped
 
@@ -480,11 +682,212 @@ def _extract_recovery(ctx: Ctx) -> list[Found]:
 
 _V = vocab()
 
+# salt forms that follow an INN ("imatinib mesylate", "sunitinib malate"); USP salt nomenclature
+_SALT = re.compile(
+    r"\s+(?:di)?(?:mesylate|hydrochloride|hcl|citrate|acetate|maleate|tosylate|malate|besylate|sulfate|sulphate|phosphate|sodium|potassium|tartrate|fumarate|succinate)\b",
+    re.I,
+)
+
+# "at least 4 weeks must have elapsed since the completion of any prior therapy": any
+# anticancer therapy, named only by its time
+_ANY_PRIOR = re.compile(
+    r"\b(?:since|from|after|following)\s+(?:the\s+)?(?:completion|end|last\s+dose)\s+of\s+"
+    r"(?P<w>(?:any|all|the)\s+(?:prior|previous)\s+(?:therap(?:y|ies)|treatments?))",
+    re.I,
+)
+# "metastatic disease after primary standard treatment": the first (curative) treatment
+_PRIMARY_TX = re.compile(
+    r"\bprimary\s+(?:standard\s+|curative\s+|definitive\s+)?(?:treatment|therapy)\b", re.I
+)
+# "chemotherapy, immunotherapy or targeted, biologic or tumour embolisation": list words
+# that borrow "therapy" from their neighbours
+_BARE_KIND = re.compile(
+    r"\b(?P<w>targeted|biologic(?:al)?|hormonal|endocrine|immunologic(?:al)?)\b(?=\s*(?:,|/|\bor\b|\band\b))",
+    re.I,
+)
+_BARE_MAP = {
+    "targeted": "targeted_therapy",
+    "biologic": "biological_therapy",
+    "biological": "biological_therapy",
+    "hormonal": "hormonal_therapy",
+    "endocrine": "hormonal_therapy",
+    "immunologic": "immunotherapy",
+    "immunological": "immunotherapy",
+}
+_LIST_GAP = re.compile(r"\s*(?:,\s*)?(?:(?:or|and|and/or)\s+)?(?:/\s*)?", re.I)
+
+
+def _distributed(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Bare kind words inside a list of therapies (a neighbour on each side, or a therapy
+    before and the list going on after)."""
+    if not mentions:
+        return []
+    spans = sorted((a, b) for a, b, _ in mentions)
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    for m in _BARE_KIND.finditer(t):
+        a, b = m.span("w")
+        if any(x < b and a < y for x, y in spans):
+            continue
+        left = [y for x, y in spans if y <= a and _LIST_GAP.fullmatch(t[y:a])]
+        if not left:
+            continue
+        out.append((a, b, {"modality": _BARE_MAP[m.group("w").lower()]}))
+        spans.append((a, b))
+        spans.sort()
+    return out
+
+
+_GENERIC_HEADS = {
+    "systemic_therapy",
+    "anticancer_therapy",
+    "targeted_therapy",
+    "biological_therapy",
+}
+
+
+def _drop_generic_heads(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """A generic head that a class or a combination spells out is one therapy:
+    "systemic therapy (including investigational agents) targeting VEGF", "VEGF inhibitor
+    class targeted drug", "first-line therapy (platinum doublet + PD-1 antibody)"."""
+    ms = sorted(mentions, key=lambda x: x[0])
+    drop: set[int] = set()
+    for i, (a, b, f) in enumerate(ms):
+        if f.get("modality") not in _GENERIC_HEADS or "drug_class" in f or "drug" in f:
+            continue
+        for j, (a2, b2, f2) in enumerate(ms):
+            if j == i:
+                continue
+            if a2 >= b and "drug_class" in f2:
+                gap = t[b:a2]
+                if re.fullmatch(r"\s*(?:\([^()]{0,60}\)\s*)?", gap) and re.match(
+                    r"(?:targeting|directed|against)\b", t[a2:b2], re.I
+                ):
+                    drop.add(i)
+                    drop.update(k for k, (x, y, _) in enumerate(ms) if b <= x and y <= a2)
+            if b2 <= a and "drug_class" in f2 and re.fullmatch(r"\s*(?:class\s+)?", t[b2:a], re.I):
+                drop.add(i)
+        sh = re.match(r"\s*\(([^()]{5,120})\)", t[b:])
+        if sh and re.search(r"\+|\bplus\b|\bcombined with\b", sh.group(1), re.I):
+            inner = [j for j, (x, y, _) in enumerate(ms) if b < x and y <= b + sh.end()]
+            if len(inner) >= 2:
+                drop.add(i)
+    out = [m for k, m in enumerate(ms) if k not in drop]
+    return out, [(a, b) for k, (a, b, _) in enumerate(ms) if k in drop]
+
+
+_SENT_END = re.compile(r";|\.\s")
+_END_VERB = re.compile(
+    r"\b(?:completed|discontinued|stopped|finished)\s+(?:(?:at\s+least|more\s+than|a\s+minimum\s+of|>=?|≥)\s+)?$",
+    re.I,
+)
+_AT_LEAST_BEFORE = re.compile(
+    r"(?:at\s+least|more\s+than|greater\s+than|longer\s+than|>=?|≥|minimum\s+(?:of\s+)?|a\s+minimum\s+of\s+|over)\s*$",
+    re.I,
+)
+_NEG_WORD = re.compile(r"\b(?:no|not|without|never|nor)\b", re.I)
+# "At least 4 weeks since prior chemotherapy", "More than 2 weeks or 5 half-lives since prior"
+_SINCE = re.compile(
+    r"(?:(?P<q>at\s+least|more\s+than|greater\s+than|longer\s+than|less\s+than|fewer\s+than|under|within|over|>=?|≥|<=?|≤|minimum\s+(?:of\s+)?)\s*)?"
+    r"(?P<v>"
+    + WNUM
+    + r")\s*(?:\(\d+\)\s*)?(?P<u>days?|weeks?|wks?|months?|years?)(?:\s+or\s+(?:more|longer))?"
+    r"(?:\s+or\s+\S+\s+(?:\w+\s+)?half-?\s?lives)?\s+(?:must\s+have\s+(?:elapsed|passed)\s+|have\s+(?:elapsed|passed)\s+|must\s+elapse\s+|elapsed\s+)?"
+    r"(?:since|from)\s+(?:the\s+)?(?:last\s+(?:dose|administration)\s+of\s+|completion\s+of\s+|end\s+of\s+)?",
+    re.I,
+)
+_CONCURRENT_ADJ = re.compile(r"\b(?:concurrent(?:ly)?|concomitant)\s+(?:[\w-]+\s+)?$", re.I)
+_WINDOW_OR = re.compile(r"\s*,?\s*or\s+", re.I)
+_ANCHOR = re.compile(r"\s*(?:of|from|after|following)\s+[^;.]{0,30}", re.I)
+
+
+def _identity(t: str, a: int, f: dict[str, Any]) -> tuple[Any, ...]:
+    am = _ADJ_SETTING.search(t[max(0, a - 25) : a])
+    adj = am.group("s").lower() if am else None
+    return (*(f.get(k) for k in ("modality", "drug", "drug_class", "regimen", "setting")), adj)
+
+
+def _time_fields(
+    t: str,
+    a: int,
+    b: int,
+    windows: list[tuple[int, int, int]],
+    ongo: list[tuple[int, int]],
+    mentions: list[tuple[int, int, dict[str, Any]]],
+) -> dict[str, Any]:
+    """The washout window and the ongoing cue that belong to one therapy: the nearest
+    window after it in its sentence ("X within 4 weeks, Y within 2 weeks"), else the one
+    before it unless an ongoing cue comes between ("X within 4 weeks, or concurrent Y");
+    "within 28 days ... or within 14 days ..." gives the therapy twice."""
+
+    def sent(x: int, y: int) -> bool:
+        lo, hi = min(x, y), max(x, y)
+        return not _SENT_END.search(t[lo:hi])
+
+    out: dict[str, Any] = {}
+    on = [o for o in ongo if sent(o[0], a) and sent(o[1], b)]
+    # "within 12 months of (neo-) adjuvant therapy": a window anchored to the therapy after it
+    anchored = {
+        w
+        for w in windows
+        for m in mentions
+        if m[0] >= w[1] and m[0] != a and _ANCHOR.fullmatch(t[w[1] : m[0]])
+    }
+    after = [
+        w
+        for w in windows
+        if w[0] >= b
+        and sent(b, w[0])
+        and w not in anchored
+        and t.count("(", b, w[0]) <= t.count(")", b, w[0])  # not inside a later bracket
+    ]
+    before = [w for w in windows if w[1] <= a and sent(w[1], a)]
+    inside = [w for w in windows if w[0] < b and a < w[1]]
+    pick: tuple[int, int, int] | None = None
+    if inside:
+        pick = inside[0]
+    elif after:
+        pick = after[0]
+    elif before:
+        w = before[-1]
+        if not any(w[1] <= o[0] and o[1] <= a + 1 for o in on):
+            pick = w
+    elif windows:
+        w = windows[0]
+        others = [m for m in mentions if sent(m[1], w[0]) or sent(w[1], m[0])]
+        if not others:
+            pick = w
+    if pick is not None:
+        out["within_days"] = pick[2]
+        out["_win"] = (pick[0], pick[1])
+        nxt = [w for w in windows if w[0] >= pick[1]]
+        if nxt and _WINDOW_OR.fullmatch(t[pick[1] : nxt[0][0]]):
+            out["_also_within"] = nxt[0][2]
+    ongoing = any(
+        not any(min(o[1], a) <= w[0] and w[1] <= max(o[0], b) for w in windows) for o in on
+    )
+    if ongoing:
+        out["ongoing"] = True
+    return out
+
 
 @needs_derived(
     derived_gate(
         _V.regimen.keywords | _V.drug.keywords | _V.drug_class.keywords | _V.modality.keywords,
-        (_TARGET_LIST, _TRIAL, _RECOVERED, _NOT_RECOVERED, _TREATMENT_FOR),
+        (
+            _TARGET_LIST,
+            _TRIAL,
+            _RECOVERED,
+            _NOT_RECOVERED,
+            _TREATMENT_FOR,
+            _ANY_PRIOR,
+            _PRIMARY_TX,
+            _CYP,
+            _SETTING_TX,
+        ),
     )
 )
 def extract_therapy(ctx: Ctx) -> list[Found]:
@@ -520,7 +923,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             and not re.search(r"pd|ctla|egfr|her|vegf|parp|cdk|alk|btk", m.group("list"), re.I)
         ):
             continue
-        toks = re.findall(_TOK, m.group("list"), re.I)
+        toks = re.findall(_TOK, re.sub(r"\([^()]*\)", " ", m.group("list")), re.I)
         alts: list[dict[str, Any]] = []
         for tok in toks:
             key = re.sub(r"\s+", " ", tok.lower())
@@ -535,6 +938,15 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((m.start(), m.end(), alts[0]))
         elif alts:
             mentions.append((m.start(), m.end(), {"_any": alts}))
+    for m in _CYP.finditer(t) if may_match(_CYP, ctx) else ():
+        kinds = {
+            "cyp3a4_inducer" if "duc" in k.lower() else "cyp3a4_inhibitor"
+            for k in (m.group("k1"), m.group("k2"), m.group("k3"), m.group("k4"))
+            if k
+        }
+        if free(m.start(), m.end()):
+            alts = [{"drug_class": c} for c in sorted(kinds, key=lambda c: "inducer" in c)]
+            mentions.append((m.start(), m.end(), alts[0] if len(alts) == 1 else {"_any": alts}))
     for m in _TRIAL.finditer(t) if may_match(_TRIAL, ctx) else ():
         if free(m.start(), m.end()):
             mentions.append((m.start(), m.end(), {"modality": "investigational"}))
@@ -547,7 +959,8 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((pm.start, pm.end, rf))
     for pm in v.drug.find(t):
         if free(pm.start, pm.end):
-            mentions.append((pm.start, pm.end, {"drug": pm.id}))
+            sm = _SALT.match(t, pm.end)  # "imatinib mesylate": the salt is part of the name
+            mentions.append((pm.start, sm.end() if sm else pm.end, {"drug": pm.id}))
     for pm in v.drug_class.find(t):
         if free(pm.start, pm.end):
             mentions.append((pm.start, pm.end, {"drug_class": pm.id}))
@@ -569,9 +982,56 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             and (fm.group("x").lower().endswith("disease") or v.cancer.find(fm.group("x")))
         ):
             mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
+    for m in _SETTING_TX.finditer(t) if may_match(_SETTING_TX, ctx) else ():
+        sw = m.group("set").lower()
+        setting = (
+            "adjuvant"
+            if "adj" in re.sub(r"neo-?\s*adjuvant", "", sw)
+            else "neoadjuvant"
+            if "adj" in sw
+            else "induction"
+            if "induction" in sw
+            else "maintenance"
+        )
+        prev = [
+            i
+            for i, (x, y, f) in enumerate(mentions)
+            if y <= m.start() and re.fullmatch(r"[\s-]*", t[y : m.start()]) and "setting" not in f
+        ]
+        if prev:  # "a platinum-based adjuvant/neoadjuvant regimen": the setting of that therapy
+            x, _y, f = mentions[prev[0]]
+            mentions[prev[0]] = (x, m.end(), {**f, "setting": setting})
+        elif free(m.start(), m.end()):
+            mentions.append(
+                (m.start(), m.end(), {"modality": "anticancer_therapy", "setting": setting})
+            )
+    for m in _ANY_PRIOR.finditer(t) if may_match(_ANY_PRIOR, ctx) else ():
+        if free(m.start("w"), m.end("w")):
+            mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
+    for m in _PRIMARY_TX.finditer(t) if may_match(_PRIMARY_TX, ctx) else ():
+        if free(m.start(), m.end()):
+            mentions.append(
+                (m.start(), m.end(), {"modality": "anticancer_therapy", "setting": "curative"})
+            )
+    mentions += _distributed(t, mentions)
+    mentions = [
+        (a, b, {**f, "modality": "investigational"})
+        if "drug_class" in f
+        and "modality" not in f
+        and (
+            re.match(r"(?:investigational|experimental)\b", t[a:b], re.I)
+            or re.search(r"\b(?:investigational|experimental)\s+$", t[max(0, a - 20) : a], re.I)
+        )
+        else (a, b, f)
+        for a, b, f in mentions
+    ]
+    mentions, generic = _drop_generic_heads(t, mentions)
     mentions, dropped = _drop_examples_and_references(t, mentions)
+    dropped += generic
     mentions, excepted = _drop_exceptions(t, mentions)
     dropped += excepted
+    mentions, members = _drop_members(t, mentions)
+    dropped += members
     mentions = _merge_containing(t, mentions)
     mentions, planned = _drop_planned(t, mentions)
     dropped += planned
@@ -628,15 +1088,22 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
     resp: list[str] = []
     for rm in _RESPONSE.finditer(t):
         w = rm.group(0).lower()
+        pair = re.match(r"(complete|partial)\s+or\s+(complete|partial)", w)
+        if pair:
+            for word in pair.groups():
+                if (word[0].upper() + "R") not in resp:
+                    resp.append(word[0].upper() + "R")
+            cover.append(rm.span())
+            continue
         code = (
             "CR"
             if w.startswith(("complete", "cr"))
+            else "PD"
+            if w.startswith("progressive")
             else "PR"
             if w.startswith(("partial", "pr"))
             else "SD"
             if w.startswith(("stable", "sd"))
-            else "PD"
-            if w.startswith("progressive")
             else "OR"
             if w.startswith("objective")
             else "DC"
@@ -646,33 +1113,130 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         cover.append(rm.span())
     if resp:
         common["response"] = resp
-    wm = _WITHIN.search(t) if may_match(_WITHIN, ctx) else None
-    if wm and (wm.group("u") or wm.group("u2")):
-        u = (wm.group("u") or wm.group("u2")).lower()
-        if not u.startswith("half"):
+    windows: list[tuple[int, int, int]] = []
+    atleast: set[tuple[int, int]] = set()
+    for wm in _WITHIN.finditer(t) if may_match(_WITHIN, ctx) else ():
+        u = (wm.group("u") or wm.group("u2") or "").lower()
+        if u and not u.startswith("half"):
             val = number(wm.group("v") or wm.group("v2") or "1")
-            common["within_days"] = to_days(val, "w" if u.startswith("wk") else u)
+            windows.append((*wm.span(), to_days(val, "w" if u.startswith("wk") else u)))
             cover.append(wm.span())
-    if _ONGOING.search(t):
-        common["ongoing"] = True
-        om = _ONGOING.search(t)
-        assert om is not None
-        cover.append(om.span())
+            if _AT_LEAST_BEFORE.search(t[max(0, wm.start() - 25) : wm.start()]) or re.match(
+                r"\s*or\s+(?:more|longer)\b", t[wm.end() :], re.I
+            ):
+                atleast.add(wm.span())
+    for sm in _SINCE.finditer(t) if may_match(_SINCE, ctx) else ():
+        q = (sm.group("q") or "").lower()
+        less = q.startswith(("less", "fewer", "<", "within", "under"))
+        if any(w[0] < sm.end() and sm.start() < w[1] for w in windows):
+            continue
+        if not less and ctx.kind == "exclusion":
+            continue  # "at least 4 weeks since" read as an exclusion: no safe reading
+        u = sm.group("u").lower()
+        windows.append(
+            (*sm.span(), to_days(number(sm.group("v")), "w" if u.startswith("wk") else u))
+        )
+        windows.sort()
+        cover.append(sm.span())
+        if not less:
+            atleast.add(sm.span())
+    # "must have been completed at least 4 weeks prior", "discontinued X 2 weeks before":
+    # the end of the therapy that the window counts from
+    for w0, _w1, _d in windows:
+        vm = _END_VERB.search(t[max(0, w0 - 40) : w0])
+        if vm:
+            cover.append((max(0, w0 - 40) + vm.start(), w0))
+            atleast.add((w0, _w1))  # "if completed 3 weeks before enrollment": at least
+    for a, _b, _f in mentions:
+        vm = _END_VERB.search(t[max(0, a - 30) : a])
+        if vm and windows:
+            cover.append((max(0, a - 30) + vm.start(), a))
+    ongo: list[tuple[int, int]] = [om.span() for om in _ONGOING.finditer(t)]
+    for a, _b, f in mentions:
+        cm = _CONCURRENT_ADJ.search(t[max(0, a - 25) : a])
+        if cm and f.get("modality") not in (
+            "chemotherapy",
+            "radiotherapy",
+            "chemoradiotherapy",
+            "surgery",
+        ):
+            ongo.append((max(0, a - 25) + cm.start(), max(0, a - 25) + cm.end()))
+    cover.extend(ongo)
     out: list[Found] = []
+    negated: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}
+    timed = {
+        _identity(t, a, f)
+        for a, b, f in mentions
+        if _time_fields(t, a, b, windows, ongo, mentions) and "_any" not in f
+    }
     for a, b, f in mentions:
         fields = dict(common)
         fields.update(f)
+        tf = _time_fields(t, a, b, windows, ongo, mentions)
+        if not tf and _identity(t, a, f) in timed:
+            cover.append((a, b))
+            continue  # "corticosteroids. Doses > 10 mg prednisone or equivalent within 2 weeks"
+        fields.update(tf)
         am = _ADJ_SETTING.search(t[max(0, a - 25) : a])
-        if am and "setting" not in f:
+        if (
+            am
+            and "setting" not in f
+            and not (
+                fields.get("ongoing") and am.group("s").lower() in ("concurrent", "concomitant")
+            )
+        ):
             fields["setting"] = _SETTING_MAP[am.group("s").lower()]
             cover.append((max(0, a - 25) + am.start(), max(0, a - 25) + am.end()))
+        win = fields.pop("_win", None)
+        # inclusion "At least 4 weeks since prior chemotherapy": the patient must NOT have had
+        # it within 4 weeks (a negation already in the words is the tree's, not ours)
+        negate = (
+            ctx.kind == "inclusion"
+            and win in atleast
+            and not _NEG_WORD.search(
+                t[min(win[1], a) : a] if win[1] <= a else t[max(0, a - 40) : a]
+            )
+        )
+        if negate:
+            fields.pop("_also_within", None)
+            anys = fields.pop("_any", None)
+            inner: Any = (
+                ctx.mk(
+                    OrNode,
+                    a,
+                    b,
+                    args=[ctx.mk(PriorTherapyAtom, a, b, **{**fields, **x}) for x in anys],
+                )
+                if anys
+                else ctx.mk(PriorTherapyAtom, a, b, **fields)
+            )
+            negated.setdefault(win, []).append((a, b, inner))
+            continue
+        extra = fields.pop("_also_within", None)
+        if extra is not None and "_any" not in fields:
+            # "within 28 days ... or within 14 days for peripheral lesions": either window
+            both = [
+                ctx.mk(PriorTherapyAtom, a, b, **{**fields, "within_days": w})
+                for w in (fields.get("within_days"), extra)
+            ]
+            out.append(Found(ctx.mk(OrNode, a, b, args=both), a, b, priority=5, cover=cover))
+            continue
         anys = fields.pop("_any", None)
         if anys:
-            from trialscout.criteria.atoms import OrNode
-
             atoms = [ctx.mk(PriorTherapyAtom, a, b, **{**fields, **x}) for x in anys]
             out.append(Found(ctx.mk(OrNode, a, b, args=atoms), a, b, priority=5, cover=cover))
             continue
         atom = ctx.mk(PriorTherapyAtom, a, b, **fields)
         out.append(Found(atom, a, b, priority=5, cover=cover))
+    for group in negated.values():
+        # "At least 4 weeks since prior surgery, chemotherapy, or radiotherapy": none of them
+        a0, b0 = group[0][0], group[-1][1]
+        inner = (
+            group[0][2] if len(group) == 1 else ctx.mk(OrNode, a0, b0, args=[g[2] for g in group])
+        )
+        # the found claims the first therapy's words only, so atoms of other kinds inside the
+        # list ("1 week from completion of chemotherapy" as a time relation) keep theirs
+        b1 = group[0][1]
+        cover.extend((g[0], g[1]) for g in group[1:])
+        out.append(Found(ctx.mk(NotNode, a0, b0, arg=inner), a0, b1, priority=5, cover=cover))
     return out
