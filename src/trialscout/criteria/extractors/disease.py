@@ -31,7 +31,7 @@ from trialscout.criteria.vocab import PhraseMatch, read_table, vocab
 
 _CONFIRM = re.compile(
     r"(?P<c>histolog\w*|histopatholog\w*|patholog\w*|cytolog\w*|biopsy|tissue)[\s-]*(?:and/or\s*\w+\s*)?(?:or\s*\w+\s*)?"
-    r"(?:confirmed|proven|documented|verified|diagnosed|confirmation|diagnosis|evidence)",
+    r"(?:confirmed|proven|documented|documentation|verified|diagnosed|confirmation|diagnosis|evidence)",
     re.I,
 )
 _CONFIRM_BY = re.compile(
@@ -50,7 +50,8 @@ _ROM = {"1": "I", "2": "II", "3": "III", "i": "I", "ii": "II", "iii": "III"}
 # other than breast cancer", "prior therapy for renal cell carcinoma", "CNS involvement with CLL"
 _NOT_DX_BEFORE = re.compile(
     r"(?:(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from)\s+(?:(?:a|an|the|primary|prior|previous|their|[\w-]+)\s+){0,2}"
-    r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?|involvement)\s+(?:\w+\s+){0,2}?(?:for|of|with)\s+(?:(?:the|their|this|advanced|metastatic|recurrent|primary|locally|[\w-]+)\s+){0,2})$",
+    r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?|involvement)\s+(?:\w+\s+){0,2}?(?:for|of|with)\s+(?:(?:the|their|this|advanced|metastatic|recurrent|primary|locally|[\w-]+)\s+){0,2}"
+    r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?)\s+(?:\w+\s+){0,2}?for\s+(?:(?:the|their|this|an?|advanced|metastatic|recurrent|relapsed|refractory|primary|locally|locoregionally|unresectable|inoperable|resectable|early|late|stage|newly|diagnosed|and|or|and/or|[iv]{1,3}[abc]?)(?:\s*[,/]\s*|\s+)){1,8})$",
     re.I,
 )
 
@@ -130,10 +131,16 @@ def _organ_words() -> tuple[re.Pattern[str], dict[str, str]]:
     )
     item = rf"(?:{alt})"
     rx = re.compile(
-        rf"(?<![A-Za-z0-9-])(?P<items>{item}(?:\s*,\s*(?:and\s+|or\s+)?{item}|\s+(?:and/or|and|or)\s+{item}){{1,6}})\s+(?:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?)\b",
+        rf"(?<![A-Za-z0-9-])(?P<items>{item}(?:\s*,\s*(?:and\s+|or\s+)?{item}|\s+(?:and/or|and|or)\s+{item}){{1,6}})(?:\s*\([A-Za-z/&-]{{2,8}}\))?\s+(?:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?)\b",
         re.I,
     )
     return rx, ids
+
+
+def _list_groups(t: str) -> list[tuple[int, int]]:
+    """(start of the items, end of the head noun) of each "gastric or GEJ adenocarcinoma"."""
+    rx, _ids = _organ_words()
+    return [(m.start("items"), m.end()) for m in rx.finditer(t)]
 
 
 def _listed_cancers(t: str) -> list[PhraseMatch]:
@@ -161,24 +168,132 @@ def _nearest(pos: tuple[int, int], cands: list[PhraseMatch]) -> PhraseMatch | No
     return best
 
 
+# a cancer named only by its extent, with no organ: "advanced cancer", "metastatic
+# malignancy" (docs/criteria-gold.md: solid_tumor); the extent words stay a status atom
+_EXTENT = r"(?:advanced|metastatic|recurrent|relapsed|refractory|incurable|unresectable|inoperable|locally\s+advanced|progressive)"
+_GENERIC_DX = re.compile(
+    rf"\b{_EXTENT}(?:\s*(?:and/or|or|and|/|,)\s*{_EXTENT})*\s+(?P<n>cancers?|malignanc(?:y|ies)|neoplasms?|neoplastic\s+disease)\b(?!\s+(?:of|arising)\b)",
+    re.I,
+)
+# "non-medullary thyroid cancer", "non-clear cell histologies": the term is negated by its prefix
+_NON_BEFORE = re.compile(r"\bnon[\s-]?$", re.I)
+# head and neck subsites listed after a carcinoma: "squamous cell carcinoma of the oral
+# cavity, oropharynx, hypopharynx or larynx" is a head and neck cancer (docs/criteria-gold.md)
+_HN_SITE = (
+    r"(?:oral\s+cavity|oro-?pharynx|naso-?pharynx|hypo-?pharynx|larynx|pharynx|oral\s+tongue)"
+)
+_HN_LIST = re.compile(
+    rf"(?:\b(?:of|involving|in|arising\s+(?:in|from))\s+(?:either\s+)?(?:the\s+)?|\(\s*)"
+    rf"(?P<l>{_HN_SITE}(?:\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?{_HN_SITE}|\s+(?:and/or|or|and)\s+(?:the\s+)?{_HN_SITE})+)",
+    re.I,
+)
+_HN_HEAD = re.compile(r"carcinoma|cancer|\bscc|squamous|tumou?r|malignan", re.I)
+# histologies named as what the diagnosis must NOT be: "adenocarcinoma of prostate without
+# neuroendocrine differentiation or small cell features" -> one atom per excluded histology
+_WITHOUT = re.compile(r"\b(?:without|excluding|other\s+than|but\s+not|no\s+evidence\s+of)\b", re.I)
+_EXCLUDED_PAREN = re.compile(
+    r"\((?P<z>[^()]*?\b(?:are|is)\s+(?:excluded|not\s+eligible|ineligible|not\s+allowed)[^()]*)\)",
+    re.I,
+)
+
+
+# one-word histology names that state a diagnosis on their own (others need two words:
+# "squamous" alone is a qualifier, "squamous cell carcinoma" a histology)
+_BARE_HISTOLOGY_OK = frozenset(
+    {
+        "adenocarcinoma",
+        "leiomyosarcoma",
+        "fibrosarcoma",
+        "liposarcoma",
+        "glioblastoma",
+        "oligodendroglial",
+        "mixed_glioma",
+        "anaplastic_astrocytoma",
+        "adenosquamous",
+    }
+)
+_HISTOLOGY_IN_NAME = frozenset({("medullary_thyroid_cancer", "medullary"), ("sclc", "small_cell")})
+# when the tissue was taken: "histologically proven ... at time of diagnosis or relapse"
+_AT_TIME = re.compile(
+    r"\b(?:at|from)\s+(?:the\s+)?time\s+of\s+(?:initial\s+|first\s+)?(?:diagnosis|relapse|recurrence|progression)"
+    r"(?:\s+(?:or|and|and/or)\s+(?:at\s+)?(?:diagnosis|relapse|recurrence|progression))?",
+    re.I,
+)
+# qualifiers written before a cancer name that the diagnosis explains ("primary ovarian
+# cancer", "invasive breast cancer", "malignant glioma")
+_DX_QUAL_BEFORE = re.compile(
+    r"\b(?:primary|invasive|malignant|de\s+novo|nasal|extranodal)\s+$", re.I
+)
+
+
+def _hn_lists(t: str) -> list[PhraseMatch]:
+    out: list[PhraseMatch] = []
+    for m in _HN_LIST.finditer(t):
+        left = max(t.rfind(";", 0, m.start()), t.rfind(". ", 0, m.start())) + 1
+        if _HN_HEAD.search(t, max(left, m.start() - 160), m.start()):
+            out.append(PhraseMatch("head_and_neck_cancer", m.start("l"), m.end("l"), m.group("l")))
+    return out
+
+
 # a result needs a cancer term, a histology term (with WHO/confirmation) or a confirmation
-@needs_derived(derived_gate(vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM,)))
+@needs_derived(
+    derived_gate(vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM, _GENERIC_DX))
+)
 def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
     rulebooks = [m.span() for m in _RECIST_NAME.finditer(t)]
     if ctx.kind == "exclusion" and _EXCEPT_INTRO.search(t):
         rulebooks += _exception_zones(t)
-    cancers = [
-        c
-        for c in v.cancer.find(t)
-        if not _NOT_DX_BEFORE.search(t[max(0, c.start - 60) : c.start])
-        and not any(a <= c.start < b for a, b in rulebooks)
-        and not _ORG_AFTER.match(t, c.end)
-        and not (
-            ctx.kind == "exclusion" and _HISTORY_BEFORE.search(t[max(0, c.start - 60) : c.start])
+    found = v.cancer.find(t)
+    hn = _hn_lists(t)
+    if hn:
+        # the subsites are one head and neck cancer ("nasopharynx" in the list is no NPC)
+        found = [c for c in found if not any(h.start < c.end and c.start < h.end for h in hn)] + hn
+    for gm in _GENERIC_DX.finditer(t) if ctx.kind == "inclusion" else ():
+        ga, gb = gm.span("n")
+        if not any(f.start < gb and ga < f.end for f in found):
+            found.append(PhraseMatch("solid_tumor", ga, gb, gm.group("n")))
+    kept_found: list[PhraseMatch] = []
+    for fm in found:
+        if not _NON_BEFORE.search(t[max(0, fm.start - 4) : fm.start]):
+            kept_found.append(fm)
+            continue
+        # "non-medullary thyroid cancer": the negated word goes, the rest may name a cancer
+        w = re.match(r"[\w-]+\s*", fm.text)
+        off = fm.start + (w.end() if w else 0)
+        for sub in v.cancer.find(t[off : fm.end]):
+            kept_found.append(PhraseMatch(sub.id, off + sub.start, off + sub.end, sub.text))
+    found = kept_found
+    found.sort(key=lambda c: c.start)
+    hists = [
+        h
+        for h in v.histology.find(t)
+        if not _NON_BEFORE.search(t[max(0, h.start - 4) : h.start])
+        # "medullary" of "medullary thyroid cancer", "small cell" of "small cell lung cancer"
+        # name the cancer type itself, not a histology of it
+        and not any(
+            c.start <= h.start < c.end and (c.id, h.id) in _HISTOLOGY_IN_NAME for c in found
         )
+        # "AA" is anaplastic astrocytoma only beside a glioma ("GBM, AA or ... glial tumors")
+        and not (h.text == "AA" and not any(c.id == "glioma" for c in found))
     ]
+    cancers: list[PhraseMatch] = []
+    for fm in found:
+        if (
+            _NOT_DX_BEFORE.search(t[max(0, fm.start - 100) : fm.start])
+            or any(ra <= fm.start < rb for ra, rb in rulebooks)
+            or _ORG_AFTER.match(t, fm.end)
+        ):
+            continue
+        if ctx.kind == "exclusion" and _HISTORY_BEFORE.search(t[max(0, fm.start - 60) : fm.start]):
+            continue
+        cancers.append(fm)
+    # a generic cancer word inside a histology ("synovial sarcoma", "clear cell sarcoma")
+    # beside the cancer the list is about ("Soft Tissue Sarcoma, including ...")
+    inner = [c for c in cancers if any(h.start <= c.start and c.end <= h.end for h in hists)]
+    if inner and len(inner) < len(cancers):
+        cancers = [c for c in cancers if c not in inner]
     listed = [
         c
         for c in _listed_cancers(t)
@@ -187,11 +302,27 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     ]
     if listed:
         cancers = sorted(cancers + listed, key=lambda c: c.start)
-    hists = v.histology.find(t)
     conf = _CONFIRM.search(t)
     conf_by = None if conf else _CONFIRM_BY.search(t)
     who = _WHO.search(t)
-    if not cancers and not (hists and (conf or who)) and not conf:
+    if not cancers and ctx.kind == "inclusion" and not conf and not who:
+        # a histology on its own ("Squamous cell carcinoma", a bullet under "Histology:")
+        hists = [
+            h
+            for h in hists
+            if not any(a <= h.start < b for a, b in rulebooks)
+            and not _NOT_DX_BEFORE.search(t[max(0, h.start - 100) : h.start])
+        ]
+        if not any(h.id in _BARE_HISTOLOGY_OK or " " in h.text.strip() for h in hists):
+            hists = []
+        if hists:
+            who = None
+    if (
+        not cancers
+        and not (hists and (conf or who))
+        and not conf
+        and not (hists and ctx.kind == "inclusion")
+    ):
         return []
     if not cancers and conf and not hists and not _DX_NAMES.search(t):
         return []
@@ -237,6 +368,8 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
         extra.append(conf_by.span())
     if who:
         extra.append(who.span())
+    if conf or conf_by:
+        extra += [m.span() for m in _AT_TIME.finditer(t)]
     out: list[Found] = []
     ids: list[str] = []
     for c in cancers:
@@ -257,14 +390,44 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             confirmation=confirmation,
         )
         return [Found(atom, a, b, priority=2)]
+    # one cancer, histologies it must not have: "without neuroendocrine differentiation or
+    # small cell features" (one atom each), "(papillary ... or chromophobe RCC are excluded)"
+    # (one atom for the list); the tree negates them
+    split: list[list[PhraseMatch]] = []
+    if len(ids) == 1 and ctx.kind == "inclusion" and hists:
+        split, zones = _excluded_histologies(t, hists)
+        if split:
+            used = {(h.start, h.end) for g in split for h in g}
+            histologies = [h.id for h in hists if (h.start, h.end) not in used]
+            histologies = list(dict.fromkeys(histologies))
+            extra = [sp for sp in extra if not any(za <= sp[0] < zb for za, zb in zones)]
     # several cancers: a histology belongs to the cancer it is written with (nearest)
     own: dict[str, list[str]] = {}
     if len(ids) > 1:
         firsts = [next(c for c in cancers if c.id == cid) for cid in ids]
+        groups = _list_groups(t) if listed else []
         for hm in hists:
-            near = _nearest((hm.start, hm.end), firsts)
-            if near is not None and hm.id not in own.setdefault(near.id, []):
-                own[near.id].append(hm.id)
+            # the shared head noun of a list: "gastric or GEJ (GEJ) adenocarcinoma"
+            shared = [
+                c
+                for ga, gb in groups
+                if ga <= hm.start < gb
+                for c in cancers
+                if ga <= c.start < hm.start
+            ]
+            # "squamous cell carcinoma of unknown primary": the cancer written after "of"
+            of = re.match(r"\s+(?:of|in|arising\s+(?:in|from))\s+(?:the\s+)?", t[hm.end :], re.I)
+            after = [c for c in cancers if of and c.start == hm.end + of.end()]
+            inside = [c for c in cancers if hm.start <= c.start < hm.end]
+            targets = (
+                shared
+                or inside
+                or after
+                or [x for x in [_nearest((hm.start, hm.end), firsts)] if x]
+            )
+            for near in targets:
+                if hm.id not in own.setdefault(near.id, []):
+                    own[near.id].append(hm.id)
     for cid in ids:
         first = next(c for c in cancers if c.id == cid)
         spans = [(first.start, first.end)]
@@ -291,8 +454,42 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
                 if not any(x <= sp[0] < y for x, y in others)
                 and not any(h.start == sp[0] and h.id not in mine for h in hists)
             ]
-        out.append(Found(atom, first.start, first.end, priority=2, cover=[*cover, (a, b)]))
+        quals = [
+            (c.start - len(q.group(0)), c.start)
+            for c in [*(c for c in cancers if c.id == cid), *(hists if len(ids) == 1 else [])]
+            for q in [_DX_QUAL_BEFORE.search(t[max(0, c.start - 14) : c.start])]
+            if q
+        ]
+        out.append(Found(atom, first.start, first.end, priority=2, cover=[*cover, (a, b), *quals]))
+    for grp in split:
+        ga, gb = grp[0].start, grp[-1].end
+        atom = ctx.mk(
+            DiagnosisAtom, ga, gb, cancer=ids[0], histologies=list(dict.fromkeys(h.id for h in grp))
+        )
+        out.append(
+            Found(atom, ga, grp[0].end, priority=2, cover=[(h.start, h.end) for h in grp[1:]])
+        )
     return out
+
+
+def _excluded_histologies(
+    t: str, hists: list[PhraseMatch]
+) -> tuple[list[list[PhraseMatch]], list[tuple[int, int]]]:
+    zones: list[tuple[int, int, bool]] = [
+        (m.start("z"), m.end("z"), True) for m in _EXCLUDED_PAREN.finditer(t)
+    ]
+    for m in _WITHOUT.finditer(t):
+        stop = re.search(r";|\.\s|\.$|\)", t[m.end() :])
+        zones.append((m.end(), m.end() + stop.start() if stop else len(t), False))
+    groups: list[list[PhraseMatch]] = []
+    used: set[int] = set()
+    for za, zb, together in zones:
+        inz = [h for h in hists if za <= h.start < zb and h.start not in used]
+        if not inz:
+            continue
+        used.update(h.start for h in inz)
+        groups += [inz] if together else [[h] for h in inz]
+    return groups, [(za, zb) for za, zb, _ in zones]
 
 
 # ------------------------------------------------------------------ stage
@@ -515,12 +712,41 @@ _STATUS_DETAIL = re.compile(
 )
 
 
+_NOT_STATUS_BEFORE = re.compile(
+    r"(?:\b(?:risk|chance|likelihood|probability)\s+(?:of|for)\s+(?:\w+\s+)?(?:disease\s+|tumou?r\s+)?"
+    r"|\b(?:at|from)\s+(?:the\s+)?time\s+of\s+(?:\w+\s+(?:or|and)\s+)?"
+    r"|\btime\s+to\s+(?:disease\s+)?"
+    r"|\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|multiple|greater\s+than\s+(?:a\s+)?(?:first|second|third))\s+)$",
+    re.I,
+)
+# "Recurrence diagnosed more than 12 months after ...": the status is asserted, then timed
+_ASSERTED_AFTER = re.compile(
+    r"\s+(?:of\s+[\w-]+\s+)?(?:(?:was|is|has\s+been)\s+)?(?:diagnosed|documented|confirmed|detected)\b",
+    re.I,
+)
+
+
 @needs_derived(derived_gate(vocab().status.keywords))
 def extract_disease_status(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
+    trels: list[int] | None = None
     for pm in vocab().status.find(t):
         status = pm.id
+        before = t[max(0, pm.start - 60) : pm.start]
+        if status.endswith("remission") and ctx.kind == "exclusion":
+            continue  # "other malignancy unless in complete remission": that cancer's course
+        if status in ("recurrent", "progressive") and _NOT_STATUS_BEFORE.search(before):
+            continue  # "risk of disease progression", "at time of diagnosis or relapse", "second relapse"
+        if status in ("recurrent", "progressive"):
+            # the event of an interval ("progression or recurrence within 6 months of last
+            # dose"): the time_relation atom holds it (docs/criteria-gold.md)
+            if trels is None:
+                trels = [m.start() for rx in (_TREL, _TREL_POST) for m in rx.finditer(t)]
+            if not _ASSERTED_AFTER.match(t, pm.end) and any(
+                0 <= x - pm.end <= 100 and not re.search(r";|\.\s", t[pm.end : x]) for x in trels
+            ):
+                continue
         if status in ("advanced", "early_stage", "locally_advanced") and _NOT_STATUS_AFTER.match(
             t, pm.end
         ):
@@ -694,9 +920,9 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
 
 
 _MEASURABLE = re.compile(
-    r"(?:(?:at least|>=|a minimum of|minimum of)\s*)?(?:(?P<n>one|two|three|\d)\s*(?:\(\d\)\s*)?)?(?:\w+[\s-]*){0,2}?"
-    r"(?:measurable|evaluable|assessable)(?:\s*(?:and/or|or|and)\s*(?:evaluable|measurable))?\s*(?:[\w-]+\s*){0,2}?"
-    r"(?:disease|lesions?|tumou?rs?|target lesions?|sites? of disease|mass(?:es)?)"
+    r"(?:(?:at least|>=|a minimum of|minimum of)\s*)?(?:(?P<n>one|two|three|\d)\s*(?:\(\d\)\s*)?)?(?:\b(?!(?:with|and|or|of|for|the|to|by|resection|disease|therapy|treatment)\b)\w+[\s-]*){0,2}?"
+    r"(?:measurable|evaluable|assessable)(?:\s*(?:and/or|or|and)\s*(?:evaluable|measurable))?\s*(?:\b(?!(?:by|per|with|and|according|as)\b)[\w-]+\s*){0,4}?"
+    r"(?:disease|lesions?|tumou?rs?|target lesions?|sites? of disease|mass(?:es)?|cancers?|carcinomas?|gliomas?|sarcomas?|lymphomas?|malignanc(?:y|ies))\b"
     # "lesion measurable according to RECIST": the noun first
     r"|(?:at least\s*)?(?:one|1)?\s*(?:tumou?r\s+)?(?:lesions?|disease)\s+(?:that\s+is\s+|which\s+is\s+)?measurable\b",
     re.I,
@@ -708,22 +934,101 @@ _LESION_SIZE = re.compile(
     re.I,
 )
 _STANDARD = re.compile(
-    r"(?:(?:per|according to|by|as defined by|defined by|based on|using|as per|following)\s*(?:the\s*)?)?"
+    r"(?:(?:per|according to|by|as defined by|defined by|based on|(?:determined\s+)?using(?:\s+(?:the\s+)?guidelines\s+(?:in|of))?|as per|following)\s*(?:the\s*)?)?"
     r"(?P<s>recist\s*(?:v(?:ersion)?\.?\s*)?(?:1\.1|1\.0)?|irecist|mrecist|rano(?:-bm)?|lugano(?:\s*\d{4})?|iwg|choi|pcwg[23]?|imwg|cheson|gcig|ihc)(?:\s*criteria)?(?:\s*(?:v(?:ersion)?\s*)?1\.1)?",
     re.I,
 )
 
 
-@needs("measurab", "evaluab", "assessab", "conventional", "spiral", "ct scan")
+_EITHER_MEASURABLE = re.compile(
+    r"\bmeasurable\s*(?:and/or|or)\s*non-?\s*measurable(?P<ev>\s*,?\s*(?:but|and)\s+(?:is\s+)?evaluable\s*,?)?\s*(?:disease|lesions?|tumou?rs?)",
+    re.I,
+)
+
+
+def _std_name(s: str) -> str:
+    std = re.sub(r"\s+", " ", s).upper().replace("VERSION", "").replace("V ", "").replace("V1", "1")
+    return re.sub(r"\s+", " ", std).strip()
+
+
+# the RECIST 1.0/1.1 definition of a measurable lesion, written out: "(lesions that can be)
+# accurately measured in at least one dimension (longest diameter to be recorded) as >= 20 mm
+# with conventional techniques or >= 10 mm with spiral CT scan"
+_SIZE = r"(?:>=|≥|>|at\s+least|greater\s+than(?:\s+or\s+equal\s+to)?)\s*\d+(?:\.\d+)?\s*(?:mm|cm)"
+_TECH = r"(?:conventional\s+(?:techniques?|ct|mri)|(?:spiral|helical|multi-?slice)\s+ct(?:\s+scans?)?|ct(?:\s+scans?)?(?:\s+or\s+mri)?|mri|physical\s+exam\w*|calipers?|chest\s+x-?ray)"
+_SIZE_BY = rf"(?:(?:minimum\s+)?(?:indicator\s+)?lesion\s+size\s*:?\s*)?(?:as\s+)?{_SIZE}(?:\s+in\s+(?:longest\s+)?diameter)?\s+(?:measured\s+)?(?:with|by|using|on|via)\s+(?:a\s+)?{_TECH}"
+_RECIST_DEF = re.compile(
+    rf"(?:(?:that|which)\s+)?(?:can\s+be\s+)?accurately\s+measured\s+in\s+(?:at\s+least\s+|>=\s*)?(?:one|1|two|2)\s+dimensions?"
+    rf"(?:\s*\((?:the\s+)?longest\s+diameter\s+(?:is\s+)?(?:to\s+be\s+)?recorded(?:\s+for\s+non-?nodal\s+lesions)?\))?"
+    rf"(?:\s+(?:with|as)\s+(?:a\s+)?longest\s+diameter)?"
+    rf"|(?:(?:with\s+)?(?:a\s+)?longest\s+diameter\s+)?{_SIZE_BY}(?:\s*,?\s*(?:or|and)\s+{_SIZE_BY})*",
+    re.I,
+)
+
+
+@needs(
+    "measurab",
+    "evaluab",
+    "assessab",
+    "conventional",
+    "spiral",
+    "ct scan",
+    "accurately measured",
+    "longest diameter",
+)
 def extract_measurable(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
+    _measurable(ctx, t, out)
+    defs = [m.span() for m in _RECIST_DEF.finditer(t)]
+    if defs:
+        if out:
+            out[0].cover.extend(defs)  # the definition explains the measurable atom
+        else:
+            a, b = defs[0]
+            sm = _STANDARD.search(t)
+            std = _std_name(sm.group("s")) if sm else None
+            atom = ctx.mk(MeasurableDiseaseAtom, a, b, standard=std, min_lesions=1)
+            cover = defs[1:] + ([sm.span()] if sm else [])
+            out.append(Found(atom, a, b, priority=8, cover=cover))
+    return out
+
+
+_DX_NOUN = re.compile(
+    r"(?:cancers?|carcinomas?|gliomas?|sarcomas?|lymphomas?|malignanc(?:y|ies))$", re.I
+)
+
+
+def _measurable(ctx: Ctx, t: str, out: list[Found]) -> None:
+    _measurable_phrases(ctx, t, out)
+    # RECIST 1.0 sizes: their own atom, or the size limit of a measurable lesion already read
+    # ("At least 1 unidimensionally measurable lesion >= 20 mm by conventional techniques")
     for lm in _LESION_SIZE.finditer(t):
+        owner = next((f for f in out if f.start < lm.end() and lm.start() < f.end), None)
+        if owner is not None:
+            owner.cover.append(lm.span())
+            continue
         atom = ctx.mk(MeasurableDiseaseAtom, lm.start(), lm.end(), standard=None, min_lesions=1)
         out.append(Found(atom, lm.start(), lm.end(), priority=8))
+
+
+def _measurable_phrases(ctx: Ctx, t: str, out: list[Found]) -> None:
     if not re.search(r"measurab|evaluab|assessab", ctx.low):
-        return out
+        return
+    for m in _EITHER_MEASURABLE.finditer(t):
+        if not m.group("ev"):
+            continue  # "measurable or non-measurable disease" excludes nobody: no atom
+        atom = ctx.mk(MeasurableDiseaseAtom, m.start(), m.end(), standard=None, min_lesions=1)
+        ecover: list[tuple[int, int]] = []
+        sm = _STANDARD.search(t)
+        if sm:
+            atom.standard = _std_name(sm.group("s"))
+            ecover.append(sm.span())
+        out.append(Found(atom, m.start(), m.end(), priority=8, cover=ecover))
+    either = [m.span() for m in _EITHER_MEASURABLE.finditer(t)]
     for m in _MEASURABLE.finditer(t):
+        if any(a <= m.start() < b for a, b in either):
+            continue
         n = 1
         if m.group("n"):
             n = int(number(m.group("n")))
@@ -732,16 +1037,7 @@ def extract_measurable(ctx: Ctx) -> list[Found]:
         std = None
         sm = _STANDARD.search(t)
         if sm:
-            std = (
-                re.sub(r"\s+", " ", sm.group("s"))
-                .upper()
-                .replace("VERSION", "")
-                .replace("V ", "")
-                .replace("V1", "1")
-            )
-            std = re.sub(r"\s+", " ", std).strip()
-            if std == "RECIST":
-                std = "RECIST"
+            std = _std_name(sm.group("s"))
             cover.append(sm.span())
         sites: list[str] = []
         after = t[b : b + 70]
@@ -758,8 +1054,23 @@ def extract_measurable(ctx: Ctx) -> list[Found]:
                 # "metastatic lesions in lung or pleura": the sites are metastasis atoms too
                 cover.append((b, b + sub.end()))
         atom = ctx.mk(MeasurableDiseaseAtom, a, b, standard=std, min_lesions=n, sites=sites)
-        out.append(Found(atom, a, b, priority=8, cover=cover))
-    return out
+        # the atom claims up to its "measurable" word; the noun phrase is covered, so a
+        # status inside it stays ("measurable recurrent or residual tumor")
+        kw = re.search(r"measurab\w*|evaluab\w*|assessab\w*", m.group(0), re.I)
+        claim_end = a + kw.end() if kw else b
+        inner = vocab().status.find(t[claim_end:b]) if claim_end < b else []
+        if claim_end < b and (vocab().cancer.find(t[claim_end:b]) or _DX_NOUN.search(t, b - 14, b)):
+            pass  # "measurable metastatic renal cell cancer": the diagnosis explains the rest
+        elif inner:
+            # cover the noun phrase around the status words, which stay the status atom's
+            x = claim_end
+            for st in inner:
+                cover.append((x, claim_end + st.start))
+                x = claim_end + st.end
+            cover.append((x, b))
+        else:
+            claim_end = b
+        out.append(Found(atom, a, claim_end, priority=8, cover=cover))
 
 
 # ------------------------------------------------------------------ time relations
@@ -869,6 +1180,16 @@ def extract_time_relation(ctx: Ctx) -> list[Found]:
             )
             # the reference therapy stays free for the therapy extractor (its own atom)
             claim = m.start("ref") if rx is _TREL else b
-            out.append(Found(atom, a, claim, priority=8))
+            # the event words just before the interval ("progression or recurrence within
+            # 6 months") are this atom's (the status extractor leaves them alone)
+            ev_cover: list[tuple[int, int]] = []
+            if rx is _TREL:
+                left = max(t.rfind(";", 0, a), t.rfind(". ", 0, a)) + 1
+                for st in vocab().status.find(t[max(left, a - 100) : a]):
+                    x, y = max(left, a - 100) + st.start, max(left, a - 100) + st.end
+                    # the same rule as extract_disease_status: a plain recurrence/progression
+                    if st.id in ("recurrent", "progressive") and not _ASSERTED_AFTER.match(t, y):
+                        ev_cover.append((x, y))
+            out.append(Found(atom, a, claim, priority=8, cover=ev_cover))
             taken.append((a, b))
     return out
