@@ -14,10 +14,12 @@ from trialscout.criteria.atoms import (
     IfNode,
     InfectionAtom,
     MeasurementAtom,
+    NotNode,
     OrNode,
     ReproductiveAtom,
     ReviewAtom,
     SexAtom,
+    UnparsedAtom,
 )
 from trialscout.criteria.extractors.base import (
     CMP,
@@ -90,7 +92,7 @@ _TEST_LIST = re.compile(
 )
 # "infection with" / "seropositive for or active viral infection with" before a pathogen
 _INF_LEAD = re.compile(
-    r"(?:(?:sero)?positive\s+(?:for\s+)?(?:or|and/or)\s+)?(?:active\s+|chronic\s+)?(?:viral\s+)?infections?\s+(?:with|by|due to)\s+(?:the\s+)?$",
+    r"(?:(?:sero)?positiv(?:e|ity)\s+for\s+(?:the\s+)?$)|(?:(?:sero)?positive\s+(?:for\s+)?(?:or|and/or)\s+)?(?:active\s+|chronic\s+)?(?:viral\s+)?infections?\s+(?:with|by|due to)\s+(?:the\s+)?$",
     re.I,
 )
 _INF_PRE = re.compile(
@@ -151,6 +153,9 @@ def _other_infections(ctx: Ctx) -> list[Found]:
             elif word == "history of":
                 status = "history"
             end = sa.end() if sa else b
+            lead = _INF_LEAD.search(t, max(0, a - 60), a)
+            if lead:
+                a = lead.start()  # "active infections with Clostridium difficile"
             atom = ctx.mk(InfectionAtom, a, end, pathogen="OTHER", marker=ident, status=status)
             out.append(Found(atom, a, end, priority=8))
     return out
@@ -347,8 +352,8 @@ _WITHIN = re.compile(
     re.I,
 )
 _SYSTEMIC = re.compile(
-    r"(?:requir(?:ing|ed|es)|needing|needed|treated with|that required|which required|need for|under)\s*(?:the\s*)?(?:use of\s*)?"
-    r"(?:active\s*|chronic\s*|ongoing\s*)?(?:systemic\s*)?(?:intravenous\s*|iv\s*|i\.v\.\s*|oral\s*|parenteral\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medications?|hospitali[sz]ation|antibiotics?|antivirals?|antifungals?|anti-?infectives?|antimicrobials?)(?:\s*(?:therapy|treatment|agents?))?",
+    r"(?:requir(?:ing|ed|es)|necessitat(?:ing|ed|es)|needing|needed|treated with|that required|which required|need for|under)\s*(?:the\s*)?(?:use of\s*)?"
+    r"(?:active\s*|chronic\s*|ongoing\s*|specific\s*)?(?:systemic\s*)?(?:anti-?[a-z]+\s+)?(?:intravenous\s*|iv\s*|i\.v\.\s*|oral\s*|parenteral\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medications?|hospitali[sz]ation|antibiotics?|antivirals?|antifungals?|anti-?infectives?|antimicrobials?|insulin)(?:\s*(?:therapy|treatment|agents?))?(?:\s+for\s+(?:its\s+)?control)?",
     re.I,
 )
 _EXCEPT = re.compile(
@@ -393,7 +398,7 @@ _UNCONTROLLED_B = re.compile(
 )
 # a status word right before the term ("poorly controlled hypertension"): covered by the atom
 _STATUS_LEAD = re.compile(
-    r"(?:(?:uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant)\s+)+$",
+    r"(?:(?:fresh|advanced|acquired|congenital|or|major|life[\s-]threatening|malignant|complete|uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant)\s+)+$",
     re.I,
 )
 _UNCONTROLLED_A = re.compile(
@@ -405,10 +410,12 @@ _UNCONTROLLED_A = re.compile(
 _CTRL_AFTER = re.compile(
     r"\s*,?\s*(?:that\s+|which\s+)?(?:is\s+|are\s+|must\s+be\s+|should\s+be\s+|cannot\s+be\s+|can\s?not\s+be\s+|could\s+not\s+be\s+)?"
     r"(?:not\s+)?(?:poorly\s+|inadequately\s+|well[\s-]+|adequately\s+)?(?:controlled|uncontrolled)"
-    r"(?:\s+(?:by|with|on)\s+(?:an?\s+|the\s+)?(?:(?:stable|optimal|standard|adequate|current)\s+)?(?:\w+\s+){0,2}?(?:medications?|therapy|treatment|drugs?|regimen|management|interventions?|measures))?",
+    r"(?:\s+(?:by|with|on)\s+(?:an?\s+|the\s+)?(?:(?:stable|optimal|standard|adequate|current|appropriate)\s+)?(?:[\w-]+,?\s+(?:or\s+|and\s+)?){0,4}?(?:medications?|therapy|treatment|drugs?|regimen|management|interventions?|measures))?",
     re.I,
 )
-_ACTIVE_B = re.compile(r"\bactive\b|\bcurrent\b|\bongoing\b|\bsymptomatic\b|\bconcurrent\b")
+_ACTIVE_B = re.compile(
+    r"\bactive\b|\bevidence of\b|\bcurrent\b|\bongoing\b|\bsymptomatic\b|\bconcurrent\b"
+)
 _HISTORY_B = re.compile(r"history|\bprior\b|\bprevious\b|\bpast\b")
 _LIST_WORD = re.compile(r",|\bor\b|\band\b")
 _LIST_WORD_OR = re.compile(r",|\bor\b")
@@ -432,8 +439,10 @@ def _organ_table() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]], 
     intens = r"(?:(?:severe|significant|clinically significant|major|serious|uncontrolled|active|chronic|acute|concurrent|current|unstable|uncompensated|other|any|known|relevant|pre-?existing|underlying|and|or|and/or)\s+)*"
     one = rf"(?:{intens}(?:{adj}))"
     # two or more adjectives in a list, then the head noun
+    # ... or after it, in brackets: "inflammatory disease (autoimmune or infectious)"
     rx = re.compile(
-        rf"\b{one}(?:\s*(?:,|/|;)?\s*(?:and/or|or|and|,)?\s*{one})+\s*,?\s+(?:{head})\b",
+        rf"\b{one}(?:\s*(?:,|/|;)?\s*(?:and/or|or|and|,)?\s*{one})+\s*,?\s+(?:{head})\b"
+        rf"|\b[\w-]+\s+(?:{head})\s*\(\s*{one}(?:\s*(?:,|/)?\s*(?:and/or|or|and|,)?\s*{one})+\s*\)",
         re.I,
     )
     word = re.compile(rf"\b(?:{adj})\b", re.I)
@@ -456,16 +465,33 @@ _ORGAN_HEADS = (
 _ORGAN_PRE = re.compile("|".join(_ORGAN_HEADS))
 
 
-def _organ_list(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
-    """ "renal, hepatic, cardiac or psychiatric disease": one condition per organ adjective."""
+def _organ_list(
+    ctx: Ctx, taken: list[tuple[int, int]]
+) -> tuple[list[Found], list[tuple[int, int]]]:
+    """ "renal, hepatic, cardiac or psychiatric disease": one condition per organ adjective.
+
+    Second value: lists that are only examples or a judged "condition" (no atoms there)."""
     t = ctx.text
     out: list[Found] = []
+    skipped: list[tuple[int, int]] = []
     for m in _ORGAN_LIST.finditer(t):
         words = list(_ORGAN_WORD.finditer(t, m.start(), m.end()))
         if len(words) < 2:
             continue
+        if _ORGAN_EG.search(t, max(0, m.start() - 15), m.start()) or any(
+            e.start() <= m.start() < e.end() for e in _EG_PAREN.finditer(t)
+        ):
+            # "(e.g., unstable respiratory, cardiac, hepatic, or renal disease)": examples
+            skipped.append(m.span())
+            continue
+        if re.search(r"(?:conditions?|problems?|circumstances?)\s*$", m.group(0), re.I) and (
+            _GENERIC_THEN.search(t[m.end() :])
+        ):
+            # "medical or psychological condition that would not permit ...": the review's
+            skipped.append(m.span())
+            continue
         for k, w in enumerate(words):
-            if any(x <= w.start() < y for x, y in taken):
+            if any(x <= w.start() < y and (x, y) != w.span() for x, y in taken):
                 continue
             ident = next((c for c, rx in _ORGANS if rx.match(w.group(0))), None)
             if ident is None:
@@ -478,7 +504,7 @@ def _organ_list(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
             if k == len(words) - 1:
                 cover.append((w.start(), m.end()))
             out.append(Found(atom, w.start(), w.end(), priority=6, cover=cover))
-    return out
+    return out, skipped
 
 
 _CLASS_BEFORE = re.compile(
@@ -497,8 +523,9 @@ _SAME_AGAIN = re.compile(
     r"^\s*[(\[]\s*$|\b(?:including|includes|such as|e\.\s?g\.|eg\.?|for example|i\.\s?e\.|the following|like)\b",
     re.I,
 )
+_ORGAN_EG = re.compile(r"(?:e\.\s?g\.?|\beg\b|such as|for example)\s*[,:]?\s*$", re.I)
 _ABSORB = re.compile(
-    r"\b(?:alter\w*|affect\w*|interfere\w*\s+(?:significantly\s+)?with|impair\w*|compromis\w*|limit\w*|reduc\w*|prevent\w*)\s+(?:the\s+)?(?:\w+\s+or\s+)?absorption",
+    r"\b(?:alter\w*|affect\w*|interfere\w*\s+(?:significantly\s+)?with|impair\w*|compromis\w*|limit\w*|reduc\w*|prevent\w*)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:(?:or|and|and/or)\s+)?absorption",
     re.I,
 )
 _NOT_LIMITED = re.compile(
@@ -535,7 +562,9 @@ def _not_other_cancer(ctx: Ctx, a: int, b: int, text: str) -> bool:
     t = ctx.text
     if _MALIG_NOT.match(t, b):
         return True
-    bare = text.lower() in ("malignancy", "malignancies")
+    if re.search(r"(?:caused by|due to|secondary to|related to)\s+$", t[max(0, a - 20) : a], re.I):
+        return True  # "obstruction caused by malignancy other than ovarian cancer": the cause
+    bare = text.lower() in ("malignancy", "malignancies", "invasive cancer", "invasive cancers")
     if bare and not _MALIG_QUAL.search(t, max(0, a - 60), a):
         return ctx.kind == "inclusion" or bool(
             re.search(
@@ -545,6 +574,114 @@ def _not_other_cancer(ctx: Ctx, a: int, b: int, text: str) -> bool:
             )
         )
     return False
+
+
+_NOT_A_CONDITION = re.compile(
+    r"\bwith\s+[\w-]+(?:\s+[\w-]+)?\s+as\s+(?:a|the)\s+(?:major|main|predominant|prominent|leading)\s+symptom"
+    r"|\bglobal initiative for chronic obstructive lung disease(?:\s*\(gold\))?",
+    re.I,
+)
+_AFTER_NOT_CONDITION = re.compile(
+    r"\s*(?:\)\s*)?(?:prophyla\w+|premedication)\b|\s+to\s+(?:the\s+)?(?:fetus|foetus|unborn|embryo|nursing infants?)\b",
+    re.I,
+)
+_INFECTION_WITH = re.compile(
+    r"\s+(?:with|due to|caused by)\s+(?:the\s+)?(?:clostridi|c\.\s?diff|cmv|cytomegalo|hiv|human immunodeficiency|hepatitis|hbv|hcv|tubercul|sars|covid|syphilis|htlv)",
+    re.I,
+)
+# the phrases of `systemic_disease` that mean "any illness" and hold nothing of their own when
+# examples or an investigator's judgment follow ("any medical condition that would interfere",
+# "significant medical conditions such as shock, sepsis"): the examples or the review hold it
+_PERMIT_LIST = re.compile(
+    r"(?:subjects|patients|participants)\s+with\s+the\s+following(?:\s+conditions)?\s+(?:will|are|may|shall)\s+(?:not\s+be\s+excluded|be\s+(?:eligible|allowed|permitted)|eligible|allowed|permitted)[^:.;]*:[^.;]*",
+    re.I,
+)
+_PERMIT_SENTENCE = re.compile(
+    r"[^.;]{0,80}?\b(?:is|are|will|may|shall|can)\s+(?:not\s+be\s+excluded|(?:be\s+)?(?:permitted|allowed|acceptable|eligible|not excluded))\b",
+    re.I,
+)
+# "(eg, pulmonary, metabolic, or CNS disease)": organ classes named as examples
+_EG_PAREN = re.compile(r"\(\s*(?:e\.\s?g\.?|eg\b|such as|for example)[^()]*\)", re.I)
+# the same after a word that names no condition ("any other medical (eg, pulmonary, ...)")
+_EG_PAREN_GENERIC = re.compile(
+    r"\b(?:medical|other|any|significant|serious)\s*\(\s*(?:e\.\s?g\.?|eg\b|such as|for example)[^()]*\)",
+    re.I,
+)
+_ORGAN_CLASSES = frozenset(
+    r["condition"] for r in read_table("condition_organs.csv") if r["condition"] != "head"
+) - {"active_infection"}
+_WITH_SPECIFIC = re.compile(r"\s+with\s+(?:an?\s+|the\s+)?", re.I)
+_CARDIAC_SPECIFIC = frozenset(
+    {"heart_failure", "myocardial_infarction", "unstable_angina", "angina", "arrhythmia"}
+)
+_GENERIC_HEAD = re.compile(r"medical|condition|illness|sickness", re.I)
+_GENERIC_THEN = re.compile(
+    r"^[^.;]{0,80}?\b(?:that|which|who)\b[^.;]{0,80}?\b(?:would|could|might|may|will|can|is likely|are likely|likely)\b"
+    r"|^[^.;]{0,40}?\b(?:in the (?:opinion|judge?ment|view)|deemed|judged|considered|precluding|preclude|interfer\w*|jeopardi\w*|compromis\w*)\b"
+    r"|^\s*(?:,|\()?\s*(?:such as|e\.\s?g\.?|eg\b|for example|including|like)\b"
+    r"|^[^.;]{0,20}?\brequir\w*\s+(?:the\s+)?(?:use\s+of\s+)?(?:immunosuppress|steroid|corticosteroid|glucocorticoid)",
+    re.I,
+)
+
+
+def _generic_condition(ctx: Ctx, text: str, b: int) -> bool:
+    return bool(_GENERIC_HEAD.search(text)) and bool(_GENERIC_THEN.search(ctx.text[b:]))
+
+
+_ADJ_TO_CONDITION = re.compile(
+    r"[\s,]*(?:(?:or|and|and/or)\s+)?(?:[\w-]+\s+){0,2}?(?:conditions?|illness(?:es)?|problems?|circumstances?)\b",
+    re.I,
+)
+
+
+def _generic_after_adjective(ctx: Ctx, b: int) -> bool:
+    """ "psychiatric, or social condition deemed by the investigator to ...": a judged
+    condition, not a psychiatric disorder of its own."""
+    m = _ADJ_TO_CONDITION.match(ctx.text, b)
+    return m is not None and bool(_GENERIC_THEN.search(ctx.text[m.end() :]))
+
+
+# between two mentions of one condition in a row: a list joint and at most two words
+_DUP_GAP = re.compile(
+    r"[\s,()/]*(?:(?:or|and|and/or|from|due to|note:?)\s*)?[\s,()/]*(?:[\w-]+\s+){0,2}?", re.I
+)
+_STATUS_CHANGE = re.compile(r"\b(?:history|active|current|evidence|prior|previous|recent)\b", re.I)
+_ABSORB_OBJ = re.compile(
+    r"(?:\s+of\s+(?:the\s+)?(?:oral\s+)?(?:study\s+)?(?:drugs?|treatment|medications?|therapy|agents?))?",
+    re.I,
+)
+_SWALLOW_OBJ = re.compile(
+    r"\s+(?:and\s+retain\s+)?(?:the\s+)?(?:oral\s+)?(?:study\s+)?(?:[\w-]+\s+)?(?:capsules?|tablets?|pills?|medications?|drugs?)\b(?:\s+whole)?",
+    re.I,
+)
+# words after a condition that only gloss it: "of any cause", "(watery stool)"
+_GLOSS_AFTER = re.compile(
+    r"(?:\s*(?:of|from|due to)\s+any\s+(?:cause|etiology|aetiology|origin)|\s*,?\s*whatever the cause|\s*,?\s*regardless of (?:the\s+)?(?:cause|etiology)"
+    r"|\s*\(\s*watery\s+stools?\s*\)|\s*\(\s*oxygen[\s-]+dependent\s*\)"
+    r"|\s+(?:on|by|at)\s+(?:the\s+)?(?:(?:screening|baseline|pre-?treatment)\s+)?(?:(?:chest|thoracic|brain|abdominal|head)\s+)?"
+    r"(?:computed\s+tomograph(?:y|ic)?|ct|hrct|mri|magnetic resonance imaging|x-?rays?|radiograph\w*|imaging|pet(?:/ct)?)(?:\s*\(\s*(?:ct|mri|hrct)\s*\))?(?:\s+(?:scans?|imaging))?)+",
+    re.I,
+)
+_GLOSS_LATER = re.compile(
+    r"[^.;]{0,30}?(?P<g>,?\s*whatever the cause|,?\s*regardless of (?:the\s+)?cause)", re.I
+)
+# "retention of body fluid (pleural effusion, ascites ...)": a lead-in to the effusions named
+_FLUID_LEAD = re.compile(
+    r"(?:retention of (?:body )?fluids?|(?:body )?fluid retention|(?:serous )?effusions?)\s*\(\s*$",
+    re.I,
+)
+_KIND_LEAD = re.compile(
+    r"(?:(?:viral|fungal|bacterial|parasitic|opportunistic|mycobacterial|protozoal)\s*(?:,|/|or|and|and/or)\s*)+$",
+    re.I,
+)
+_BECAUSE_AFTER = re.compile(r"[^.;]{0,40}?,?\s*because\s+[^.;]*", re.I)
+_ABLE_TO = re.compile(r"(?<!un)(?<!in)\bable\s+to\s+swallow", re.I)
+_CLASS_WITH_EXAMPLES = frozenset({"autoimmune_disease", "immune_condition_requiring_steroids"})
+_EXAMPLE_LEAD = re.compile(
+    r"[^.;()]{0,60}?(?P<k>\(?\s*\b(?:including|such as|e\.\s?g\.?|for example)(?:,?\s*but\s+not\s+limited\s+to)?(?:\s*the\s+following)?\s*:?)",
+    re.I,
+)
+_EXAMPLE_STOP = re.compile(r"[;]|\.\s|\bexcept\b|\bother than\b", re.I)
 
 
 @needs_derived(
@@ -557,22 +694,105 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
     matches = v.condition.find(t)
     seen_permit: set[str] = set()
     last_by_id: dict[str, Found] = {}
+    # regions whose condition words are not conditions of their own: an exception list,
+    # the examples of an autoimmune class, "with diarrhea as a major symptom", a
+    # classification's name ("Global Initiative for Chronic Obstructive Lung Disease")
+    skip: list[tuple[int, int]] = [(m.start(), m.end()) for m in _NOT_A_CONDITION.finditer(t)]
     if _ORGAN_PRE.search(ctx.low):
-        out = _organ_list(ctx, [(q.start, q.end) for q in matches])
+        out, skipped = _organ_list(ctx, [(q.start, q.end) for q in matches])
+        skip.extend(skipped)
+        # "bleeding, or coagulation disorders": the list's reading of a bare adjective wins
+        organ_spans = {(f.start, f.end) for f in out}
+        matches = [q for q in matches if (q.start, q.end) not in organ_spans]
+    prev_found: Found | None = None
+    pending_cover: list[tuple[int, int]] = []
+    permit_lists = [(m.start(), m.end()) for m in _PERMIT_LIST.finditer(t)]
+    eg_parens = [m.span() for m in _EG_PAREN_GENERIC.finditer(t)] if "(" in t else []
     for pm in matches:
         a, b = pm.start, pm.end
         ident = pm.id
+        extra_cover: list[tuple[int, int]] = []
+        if any(x <= a < y for x, y in skip):
+            continue
         if ident == "other_malignancy" and _not_other_cancer(ctx, a, b, pm.text):
             continue
+        if _AFTER_NOT_CONDITION.match(t, b):
+            continue  # "contrast allergy prophylaxis", "toxicity to the fetus"
+        if ident == "active_infection" and _INFECTION_WITH.match(t, b):
+            continue  # "active infections with Clostridium difficile": the infection atom
         if ident == "gi_disease":
             ab = _ABSORB.search(t, b, min(len(t), b + 90))
             if ab and not re.search(r"[;.]", t[b : ab.start()]):
                 ident = "gi_malabsorption"  # "GI disease that may significantly alter absorption"
+                ob = _ABSORB_OBJ.match(t, ab.end())
+                extra_cover.append((b, ob.end() if ob else ab.end()))
+        if ident == "cardiovascular_disease":
+            wm_ = _WITH_SPECIFIC.match(t, b)
+            if wm_ and any(
+                q.id in _CARDIAC_SPECIFIC and wm_.end() <= q.start <= wm_.end() + 60
+                for q in matches
+            ):
+                # "History of cardiac disease with a NYHA class II or greater CHF, MI ...": the
+                # named conditions are the criterion; the head is their lead-in
+                pending_cover.append((a, wm_.end()))
+                continue
+        if ident == "systemic_disease" and _generic_condition(ctx, pm.text, b):
+            continue  # "any medical condition that would interfere ...": the review atom's
         last = last_by_id.get(ident)
-        if last is not None and last.end <= a and _SAME_AGAIN.search(t, last.end, a):
+        perm = _PERMIT_SENTENCE.match(t, b)
+        target = last or prev_found
+        if (
+            perm
+            and target is not None
+            and isinstance(target.expr, ConditionAtom)
+            and re.search(r"[.;]\s+(?:[\w-]+\s+){0,3}$", t[target.end : a])
+        ):
+            # "History of pneumonitis ... . History of radiation pneumonitis in the radiation
+            # field is permitted": an exception to the condition before
+            target.expr.exceptions.append(pm.text.lower())
+            sent = t.rfind(".", 0, a)
+            target.cover.append((sent + 1 if sent >= 0 else a, perm.end()))
+            continue
+        pl = next((r for r in permit_lists if r[0] <= a < r[1]), None)
+        if pl is not None and prev_found is not None and isinstance(prev_found.expr, ConditionAtom):
+            # "Subjects with the following conditions will not be excluded: asthma ...,
+            # hypothyroidism stable on hormone replacement": exceptions to the one before
+            prev_found.expr.exceptions.append(pm.text.lower())
+            prev_found.cover.append(pl)
+            continue
+        if ident in _ORGAN_CLASSES and any(x <= a < y for x, y in eg_parens):
+            continue
+        if _ORGAN_WORD.fullmatch(pm.text) and _generic_after_adjective(ctx, b):
+            continue  # "psychiatric, or social condition deemed by the investigator ..."
+        if last is not None and last.end <= a and _SAME_AGAIN.search(t[last.end : a]):
             # "congestive heart failure (CHF)", "autoimmune disease ... including rheumatoid
             # arthritis, lupus": the same condition again, as an abbreviation or an example
-            last.cover.append((a, b))
+            sl = _STATUS_LEAD.search(t, max(last.end, a - 45), a)
+            last.cover.append((sl.start() if sl else a, b))
+            continue
+        if (
+            last is not None
+            and last is prev_found
+            and last.end <= a
+            and _DUP_GAP.fullmatch(t[last.end : a])
+            and not re.fullmatch(r"\s*,\s*", t[last.end : a])
+            and not _STATUS_CHANGE.search(t[last.end : a])
+        ) or (
+            ident == "systemic_disease"
+            and last is not None
+            and not re.search(r"[.;]", t[last.end : a])
+        ):
+            # "psychiatric disease or psychotic symptoms", "supraventricular arrhythmia or
+            # ventricular arrhythmia": one condition named twice in a row is one atom
+            last.cover.append((last.end if last is prev_found else a, b))
+            continue
+        if (
+            last is not None
+            and len(pm.text) <= 6
+            and last.end <= a
+            and re.fullmatch(r"[^.;,()]{0,30}\(\s*", t[last.end : a])
+        ):
+            last.cover.append((a, b))  # "Congestive heart failure class III/IV (CHF)"
             continue
         if (
             ident == "drug_hypersensitivity"
@@ -596,7 +816,7 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         before_start = max(prev_end, a - 45, t.rfind(";", 0, a) + 1)
         before = t[before_start:a]
         fields: dict[str, object] = {}
-        cover: list[tuple[int, int]] = []
+        cover: list[tuple[int, int]] = list(extra_cover)
         low_b = before.lower()
         if _UNCONTROLLED_B.search(low_b) or _UNCONTROLLED_A.search(after):
             fields["status"] = "uncontrolled"
@@ -604,6 +824,15 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             fields["status"] = "active"
         elif _HISTORY_B.search(low_b):
             fields["status"] = "history"
+        if (
+            "status" not in fields
+            and prev_found is not None
+            and isinstance(prev_found.expr, ConditionAtom)
+            and prev_found.expr.status in ("history", "active")
+            and re.fullmatch(r"\s*,?\s*(?:or|and|and/or)\s*", t[prev_found.end : a])
+        ):
+            # "History of interstitial pneumonitis or pulmonary fibrosis": one status for both
+            fields["status"] = prev_found.expr.status
         lead = _STATUS_LEAD.search(before)
         if lead:
             cover.append((before_start + lead.start(), a))
@@ -642,6 +871,12 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
                 n += 1
             fields["nyha_min"] = n
             cover.append((before_start_n + nm.start(), before_start_n + nm.end()))
+            if (
+                ident == "cardiovascular_disease"
+                and before_start_n + nm.start() >= b
+                and not any(q.id == "heart_failure" for q in matches)
+            ):
+                ident = "heart_failure"  # "cardiac disease (NYHA stadium > 2)": NYHA grades failure
         elif ident in ("heart_failure", "cardiovascular_disease"):
             cb = _CLASS_BEFORE.search(t, max(0, a - 40), a)
             if cb:
@@ -667,10 +902,13 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             fields["requires_systemic_treatment"] = True
             tail = _PAREN_TAIL.match(t[b + sysm.end() :])
             cover.append((b + sysm.start(), b + sysm.end() + (tail.end() if tail else 0)))
-        em = _EXCEPT.search(t, b, clause_end if clause_end > b else len(t))
-        if em and (em.start() - b) < 200 and ident not in ("drug_hypersensitivity",):
+        em = _EXCEPT.search(t, b, clause_end)
+        if em and any(q.id == pm.id and b <= q.start < em.start() for q in matches):
+            em = None  # "X or history of X ..., except ...": the exception is the later one's
+        if em and (em.start() - b) < 260 and ident not in ("drug_hypersensitivity",):
             fields["exceptions"] = _exceptions(em.group("x"))
             cover.append((em.start(), em.end()))
+            skip.append((em.start(), em.end()))
         elif ident in _PERMIT_FOR and not any(ident2 in _PERMIT_FOR for ident2 in seen_permit):
             # "Active autoimmune disease. Patients with vitiligo or type I diabetes are permitted."
             pm2 = _PERMITTED.search(t, b)
@@ -685,14 +923,56 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         nl = _NOT_LIMITED.match(t, b)
         if nl:
             cover.append((b, nl.end()))
-        tm = _TIME_OF.search(t, b, clause_end if clause_end > b else len(t))
+        tm = _TIME_OF.search(t, b, clause_end)
         if tm and tm.start() - b < 120:
             cover.append((tm.start(), tm.end()))
+        gl = _GLOSS_AFTER.match(t, b)
+        if gl:
+            cover.append((b, gl.end()))
+        else:
+            gl2 = _GLOSS_LATER.match(t, b)
+            if gl2:
+                cover.append(
+                    (gl2.start("g"), gl2.end())
+                )  # "neuropathy > grade 2 whatever the cause"
+        fl = _FLUID_LEAD.search(t, max(0, a - 40), a) or (
+            _KIND_LEAD.search(t, max(0, a - 60), a) if ident == "active_infection" else None
+        )
+        if fl:
+            cover.append((fl.start(), a))
+        bc = _BECAUSE_AFTER.match(t, b)
+        if bc:
+            cover.append((b, bc.end()))  # "..., because sonazoid contains egg": the reason
+        if ident == "dysphagia":
+            sw = _SWALLOW_OBJ.match(t, b)
+            if sw:
+                cover.append((b, sw.end()))
+        if ident in _CLASS_WITH_EXAMPLES:
+            ex = _EXAMPLE_LEAD.match(t, b)
+            if ex:
+                stop = (
+                    re.compile(r"\)").search(t, ex.end())
+                    if ex.group("k").startswith("(")
+                    else _EXAMPLE_STOP.search(t, ex.end())
+                )
+                skip.append((ex.start("k"), stop.start() if stop else len(t)))
         end = max([b, *[e for s, e in cover if s >= a]])
         # keep exceptions out of the main span so other atoms don't read them
-        atom = ctx.mk(ConditionAtom, a, b, condition=ident, **fields)
-        out.append(Found(atom, a, b, priority=6, cover=[*cover, (a, end)]))
+        atom: Expr = ctx.mk(ConditionAtom, a, b, condition=ident, **fields)
+        if ident == "organ_dysfunction" and not fields:
+            # "severe organ dysfunction": which organ and what limit are not said, nothing an
+            # atom can hold (docs/criteria-gold.md `unparsed`): unknown, for a person to read
+            atom = ctx.mk(UnparsedAtom, a, b)
+        if ident == "dysphagia" and _ABLE_TO.search(t, max(0, a - 25), b):
+            # "Able to swallow pills" (inclusion): the patient must NOT have dysphagia
+            atom = ctx.mk(NotNode, a, b, arg=atom)
+        # an example named in "(eg, ...)" keeps its atom inside a judged clause ("any medical
+        # condition (eg, active systemic infection) that is likely to interfere")
+        pr = 10 if any(e.start() <= a < e.end() for e in _EG_PAREN.finditer(t, 0, b + 1)) else 6
+        out.append(Found(atom, a, b, priority=pr, cover=[*cover, *pending_cover, (a, end)]))
+        pending_cover = []
         last_by_id[ident] = out[-1]
+        prev_found = out[-1]
     # "New York Heart Association class III or IV" with no heart term: heart failure class
     if "heart" in ctx.low or "nyha" in ctx.low:
         for nm in _NYHA.finditer(t):
@@ -813,10 +1093,19 @@ _M_GATE = (
     "shortening",
     "hg",
     "mercury",
+    "lymph",
+    "lesion",
+    "marrow",
+    "skin",
+    "bsa",
+    "sites",
+    "organ",
+    "parenchym",
+    "liver",
 )
 _M_UNIT = (
     r"ms(?:ec)?s?\b|milli-?seconds?|%|percent|kg\s*/\s*m\s*(?:\^?\s*2|²)|kg\b|mm\s*hg|°\s*c\b|℃|degrees?\s*(?:celsius|c\b)"
-    r"|millimet(?:er|re)s?\s*of\s*mercury(?:\s*\(\s*mm\s*hg\s*\))?|°\s*f\b|bpm|beats?\s*(?:per|/)\s*min(?:ute)?|/\s*min\b|months?|mm\s*(?:\^?\s*2|²)|/\s*mm\s*(?:\^?\s*2|²)|mm\b|cm\b|points?"
+    r"|millimet(?:er|re)s?\s*of\s*mercury(?:\s*\(\s*mm\s*hg\s*\))?|°\s*f\b|bpm|beats?\s*(?:per|/)\s*min(?:ute)?|/\s*min\b|months?|mm\s*(?:\^?\s*2|²)|/\s*mm\s*(?:\^?\s*2|²)|mm\b|cm\b|points?|(?:liters?|litres?|l)\b|f\b"
 )
 _M_LIMIT = re.compile(
     r"(?P<cmp>" + CMP + r")\s*(?:\(\s*(?:>=|<=|>|<)\s*\)\s*)?(?P<v>" + NUM + r")"
@@ -839,7 +1128,7 @@ _M_RANGE = re.compile(
     re.I,
 )
 _M_FILL_BAD = re.compile(
-    r"\b(?:days?|weeks?|months?|years?|within|grade|loss|gain|reduction|decrease|increase|decline|drop|prior|since)\b|\.\s",
+    r"\b(?:days?|weeks?|months?|years?|within|grade|loss|gain|reduction|decrease|increase|decline|drop|prior|since|improve\w*|change)\b|\.\s",
     re.I,
 )
 _M_LIST_GAP = re.compile(r"^\s*(?:\([^()]{1,25}\))?\s*(?:,|/|and/or|and|or)\s*(?:the\s+)?$", re.I)
@@ -868,6 +1157,7 @@ _UNITS_OUT = {
     "°c": "Cel",
     "℃": "Cel",
     "°f": "[degF]",
+    "f": "[degF]",
     "bpm": "/min",
     "month": "months",
     "months": "months",
@@ -892,6 +1182,8 @@ def _m_unit(u: str | None, default: str | None) -> str | None:
         return "mm[Hg]"
     if k.startswith("milli"):
         return "ms"
+    if k in ("l", "liter", "liters", "litre", "litres"):
+        return "L"
     return _UNITS_OUT.get(k, u)
 
 
@@ -970,10 +1262,91 @@ def _m_atoms(
     return ctx.mk(MeasurementAtom, a, b, name=name, comparator=cmp_, value=v, unit=unit)
 
 
+_SIZE_NAMES = ("lymph_node_diameter", "lesion_diameter")
+_PCT_NAMES = ("bone_marrow_involvement", "skin_involvement_bsa", "weight_loss")
+_CNT_CMP = r"(?:at least|no more than|not more than|no fewer than|up to|more than|fewer than|less than|>=|<=|>|<)"
+# counts and shares written before what they count (names: docs/criteria-gold.md)
+_M_BEFORE = re.compile(
+    r"(?P<c1>" + _CNT_CMP + r")\s*(?P<v1>\d+)(?:\s+but\s+(?P<c2>" + _CNT_CMP + r")\s*(?P<v2>\d+))?"
+    r"\s+(?:(?:hepatic|liver)\s+)?(?:lesions?|nodules?|tumou?rs?|metastases)\s+(?:in|of|within)\s+the\s+liver(?P<liver>)"
+    r"|(?P<v3>\d+)\s+or\s+more\s+(?:(?:metastatic|distant)\s+)?(?:sites|organs?)\s+(?:of\s+(?:metastatic\s+disease|metastas[ie]s|disease)|involved)(?P<sites>)"
+    r"|(?P<c4>"
+    + CMP
+    + r")\s*(?P<v4>"
+    + NUM
+    + r")\s*%\s+of\s+(?:the\s+)?(?:liver\s+(?:parenchyma|volume)|parenchymal\s+(?:disease\s+)?involvement|hepatic\s+parenchyma)(?P<livpct>)"
+    r"|(?P<f>unexplained\s+fever|fever)\s*[;:,(]?\s*(?P<c5>"
+    + CMP
+    + r")?\s*(?P<v5>3[89](?:\.\d)?|4[01](?:\.\d)?)\s*(?:℃|°\s*c\b|degrees?\s*c(?:elsius)?\b)",
+    re.I,
+)
+
+
+def _measures_before(ctx: Ctx) -> list[Found]:
+    t = ctx.text
+    out: list[Found] = []
+    for m in _M_BEFORE.finditer(t):
+        a, b = m.span()
+        atoms: list[Expr] = []
+        if m.group("liver") is not None:
+            for c, v in ((m.group("c1"), m.group("v1")), (m.group("c2"), m.group("v2"))):
+                if c and v:
+                    atoms.append(
+                        ctx.mk(
+                            MeasurementAtom,
+                            a,
+                            b,
+                            name="liver_lesion_count",
+                            comparator=comparator(c),
+                            value=float(v),
+                        )
+                    )
+        elif m.group("sites") is not None:
+            atoms.append(
+                ctx.mk(
+                    MeasurementAtom,
+                    a,
+                    b,
+                    name="metastatic_site_count",
+                    comparator=">=",
+                    value=float(m.group("v3")),
+                )
+            )
+        elif m.group("livpct") is not None:
+            atoms.append(
+                ctx.mk(
+                    MeasurementAtom,
+                    a,
+                    b,
+                    name="liver_involvement",
+                    comparator=comparator(m.group("c4")),
+                    value=number(m.group("v4")),
+                    unit="%",
+                )
+            )
+        else:
+            # "unexplained fever; 38.5 C": fever is a temperature above the number given
+            c = comparator(m.group("c5")) if m.group("c5") else ">"
+            atoms.append(
+                ctx.mk(
+                    MeasurementAtom,
+                    a,
+                    b,
+                    name="body_temperature",
+                    comparator=c,
+                    value=float(m.group("v5")),
+                    unit="Cel",
+                )
+            )
+        expr = atoms[0] if len(atoms) == 1 else ctx.mk(AndNode, a, b, args=atoms)
+        out.append(Found(expr, a, b, priority=9))
+    return out
+
+
 @needs(*_M_GATE)
 def extract_measurements(ctx: Ctx) -> list[Found]:
     t = ctx.text
-    out: list[Found] = []
+    out: list[Found] = _measures_before(ctx)
     for qm in _QTC.finditer(t):
         sm = _QTC_SEX.match(t, qm.end())
         if not sm:
@@ -1079,12 +1452,28 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
             or any(f.start <= hit.start() < f.end for f in out)
         ):
             lm = rm = None
+        # a size needs its unit ("lymph node >= 1.5 cm"); "measurable lesion >= 10 mm" is the
+        # measurable-disease atom's definition
+        if (
+            lm
+            and name in _SIZE_NAMES
+            and (
+                (lm.group("u") or "").strip().lower() not in ("cm", "mm")
+                or (name == "lesion_diameter" and re.search(r"measurable|recist", ctx.low))
+            )
+        ):
+            lm = None
+        if lm and name in _PCT_NAMES and not (lm.group("u") or "").strip():
+            lm = None
         if lm:
             u = _m_unit(lm.group("u"), unit)
-            if (name == "body_temperature" and u == "[degF]") or (
-                name in ("lvef", "spo2", "fev1", "fvc", "dlco", "shortening_fraction")
+            if name == "body_temperature" and (u == "[degF]" or number(lm.group("v")) > 45):
+                u = "[degF]"  # "fever > 101.3 F": converted to Celsius below
+            if (
+                name in ("lvef", "spo2", "fev1", "fvc", "dlco", "shortening_fraction", *_PCT_NAMES)
                 and lm.group("u")
                 and u != "%"
+                and not (name in ("fev1", "fvc") and u == "L")
             ):
                 lm = None
         if lm:
@@ -1096,7 +1485,10 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
                     else "<="
                 )
             vd = float(lm.group("vd")) if lm.group("vd") else None
-            expr = _m_atoms(ctx, m.start(), lm.end(), name, cmp_, number(lm.group("v")), vd, u)
+            val = number(lm.group("v"))
+            if name == "body_temperature" and u == "[degF]":
+                val, u = round((val - 32) * 5 / 9, 1), "Cel"
+            expr = _m_atoms(ctx, m.start(), lm.end(), name, cmp_, val, vd, u)
             lim_end = lm.end()
             # "Systolic blood pressure > 160 or < 90 mmHg": a second limit on the same name
             lm2 = _M_LIMIT2.match(t, lim_end)
@@ -1225,14 +1617,18 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
 
 _REPRO = re.compile(
     r"(?P<plan>(?:plan(?:ning|s)?|intend(?:ing|s)?|wish(?:ing)?|desire|want(?:ing)?|expect(?:ing)?|hop(?:e|es|ing))\s*(?:to\s*)?(?:become\s*|get\s*|be\s*)?(?:pregnan\w*|conceive|father\w*|have (?:a )?child(?:ren)?)|(?:pregnancy|conception) plans?)"
-    r"|(?P<test>(?:negative\s*(?:serum\s*|urine\s*)?(?:or\s*urine\s*)?(?:\(?(?:beta|β)-?hcg\)?\s*)?pregnancy test)|(?:pregnancy test)[^.;]{0,40}?negative)"
+    r"|(?P<test>(?:to\s+)?(?:rule[\s-]*out|exclude)\s+(?:a\s+|any\s+)?pregnancy|(?:negative\s*(?:(?:in|on|for)\s+)?(?:[\w()/-]+\s+){0,6}?pregnancy test)|(?:pregnancy test)[^.;]{0,40}?negative)"
     r"|(?P<preg>pregnan(?:t|cy|cies)|(?:are|is) pregnant|gestation)"
-    r"|(?P<bf>breast[\s-]*feeding|breastfeed\w*|lactating|lactation|nursing(?! home)|breast[\s-]*fed)"
+    r"|(?P<bf>breast[\s-]*feeding|breastfeed\w*|lactating|lactation|nursing(?! home)|breast[\s-]*fed|breast[\s-]*feed\b)"
     r"|(?P<contra>contracepti\w*|birth control|barrier method|abstinence|intrauterine device|sterili[sz]\w*|child[\s-]*bearing (?:potential|age)|reproductive (?:potential|age)|wocbp)",
     re.I,
 )
 
 
+# a second requirement for the other sex after a clause break: "...; The man patients who
+# must agree to take contraceptive methods"
+_MEN_TOO = re.compile(r"[;.]\s*(?:[\w-]+\s+){0,3}?(?:m[ae]n|males?|male patients)\b", re.I)
+_UNLESS = re.compile(r"\b(?:unless|except)\b", re.I)
 _WOCBP = re.compile(
     r"child[\s-]*bearing (?:potential|age)|reproductive (?:potential|age)|wocbp", re.I
 )
@@ -1241,6 +1637,7 @@ _WOCBP = re.compile(
 # pregnancy occurs; covered by the criterion's reproductive atom (NCI template wording)
 _REPRO_DETAIL = re.compile(
     r"the effects? of [^.;]{0,160}? on the developing (?:human )?fetus[^.;]{0,80}?(?:are|is|remain) unknown"
+    r"|(?:[^.;]{0,80}?\b(?:may|might|could|can) be )?harmful to (?:the |a )?(?:developing )?(?:fetus|foetus|embryo)(?: or (?:the )?nursing infants?)?"
     r"|for this reason(?:\s+and because [^,;]{0,200}?(?:are|is) known to be teratogenic)?"
     r"|(?:should|if) a (?:woman|female|patient|participant|subject) become[s]? pregnant or suspects? (?:that )?she is pregnant[^.;]*"
     r"|(?:she|they) should inform (?:her|their) (?:treating )?(?:physician|doctor|study doctor)(?: immediately)?"
@@ -1257,7 +1654,7 @@ _CONTRA_REAL = re.compile(
     re.I,
 )
 _CONTRA_LEAD = re.compile(
-    r"(?:(?:willing|agree|able|consent)\w*\s+(?:and\s+\w+\s+)?to\s+)?(?:use|using|practi[cs]e|practi[cs]ing|employ)\s+(?:[\w-]+\s+){0,4}$",
+    r"(?:(?:willing|agree|able|consent)\w*\s+(?:and\s+\w+\s+)?to\s+)?(?:use|using|practi[cs]e|practi[cs]ing|employ|perform|take|accept|adopt)\s+(?:[\w-]+[\s-]+){0,4}$",
     re.I,
 )
 _REPRO_PRE = re.compile(
@@ -1282,8 +1679,17 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 Found(ctx.mk(ReproductiveAtom, a, b, state="planning_pregnancy"), a, b, priority=7)
             )
         elif g == "test":
-            from trialscout.criteria.atoms import NotNode
-
+            preg = [
+                f
+                for f in out
+                if isinstance(f.expr, ReproductiveAtom) and f.expr.state == "pregnant"
+            ]
+            if preg and re.search(r"\(\s*(?:an?\s+)?$", t[max(0, a - 6) : a]):
+                # "Pregnant (a negative serum pregnancy test should be performed for all
+                # women of childbearing potential ...)": how the pregnancy is ruled out
+                close = t.find(")", b)
+                preg[-1].cover.append((a, close + 1 if close > 0 else b))
+                continue
             inner = ctx.mk(ReproductiveAtom, a, b, state="pregnant")
             out.append(Found(ctx.mk(NotNode, a, b, arg=inner), a, b, priority=7))
         elif g == "preg":
@@ -1309,13 +1715,18 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 # the test is for, not a contraception requirement
                 wocbp.append((a, b))
                 continue
-            if any(
-                isinstance(f.expr, ReproductiveAtom) and f.expr.state == "contraception"
+            contra = [
+                f
                 for f in out
+                if isinstance(f.expr, ReproductiveAtom) and f.expr.state == "contraception"
+            ]
+            if (
+                contra
+                and not _MEN_TOO.search(t, max(contra[-1].regions(), key=lambda r: r[1])[1], a)
+                and not _UNLESS.search(t, contra[-1].end, a)
             ):
-                # one contraception atom per criterion; the rest is its detail
-                prev = out[-1]
-                prev.cover.append((a, b))
+                # one contraception atom per criterion (per sex); the rest is its detail
+                contra[-1].cover.append((a, b))
                 continue
             cl = re.match(r"[^;]*", t[b:])
             lead = _CONTRA_LEAD.search(t, max(0, a - 70), a)
@@ -1330,7 +1741,13 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 )
             )
     if out:
-        out[0].cover.extend(details)
+        # (a detail that is itself the words of another atom stays that atom's; one after
+        # "unless" goes with the atoms of that part, which the tree builds on its own)
+        for d in details:
+            if any(f.start < d[1] and d[0] < f.end for f in out[1:]):
+                continue
+            same = [f for f in out if not _UNLESS.search(t, min(f.start, d[0]), max(f.start, d[0]))]
+            (same[0] if same else out[0]).cover.append(d)
     if wocbp:
         if out:
             out[0].cover.extend(wocbp)
@@ -1356,9 +1773,21 @@ _CLAUSE_STOP = re.compile(
     r"|,?\s+(?:including|such as|e\.g\.|for example)\b"
 )
 _ANY_OTHER = re.compile(
-    r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
+    r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:\([^()]{0,100}\)\s*,?\s*(?:[\w-]+\s*,?\s*(?:or\s+|and\s+)?){0,3}?)?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
     re.I,
 )
+# "a serious sickness that might keep you from ...", "medical or psychological condition that
+# would ...": the judged illness, with no "any/other" before it
+_JUDGED_HEAD = re.compile(
+    r"\b(?:(?:serious|severe|significant|medical|psychological|social|physical|concurrent|co-?existing|intercurrent|familial|sociological|geographical)\s*,?\s*(?:or\s+|and\s+|and/or\s+)?)+(?:sickness(?:es)?|conditions?|illness(?:es)?|circumstances?)\b",
+    re.I,
+)
+# "aggravated by treatment or limit compliance": a second judged effect with its own verb
+_OWN_VERB = re.compile(
+    r"\b(?:or|and)\s+(?:would\s+|could\s+|may\s+|might\s+)?(?:limit|affect|impair|prevent|interfere\s+with|compromise|jeopardi[sz]e)\s+(?:the\s+)?$",
+    re.I,
+)
+_BECAUSE = re.compile(r"\bbecause\b[^.;]*$", re.I)
 _CLAUSE_REASONS = ("suitability", "investigator_judgment", "compliance", "consent")
 _SUIT_STOP = re.compile(
     r",?\s+(?:or|and)\s+(?=(?:[\w-]+\s+){0,3}?(?:disease|history|known|active|severe|uncontrolled|any|other|patients?|subjects?)\b)|\(|,\s+(?=[a-z]+\s+(?:is|are|was|were|has|have)\b)",
@@ -1372,6 +1801,7 @@ _PAREN_NOTE = re.compile(
     r"\((?:[^()]*?\b(?:imaging|ct|mri|pet|pet/ct|scans?|x-ray|ultrasound|assessed|confirmed|measured|evaluated|calculated|determined|according to|as per|per)\b[^()]*)\)",
     re.I,
 )
+_PAREN_ABBR = re.compile(r"\(\s*[\w/.-]+\s*\)")
 _PROC = re.compile(
     r"(?:must|should|will|can|may) be (?:excluded|ruled out|confirmed|assessed|documented|evaluated|verified|determined|performed|obtained|measured|calculated)\b[^;.]*",
     re.I,
@@ -1387,7 +1817,7 @@ _PROC_LOW = folded(_PROC)
 
 
 _IJ_COMPLY = re.compile(
-    r"\s+(?:with\s+)?(?:the\s+)?(?:(?:patient|subject|participant)s?'?s?\s+)?(?:ability\s+to\s+)?(?:compl(?:y|iance|iant)|adhere\w*|protocol completion|complete the (?:study|trial|protocol))",
+    r"\s+(?:(?:would|could|may|might)\s+(?:impair|limit|affect|compromise|prevent|interfere\s+with)\s+)?(?:with\s+)?(?:the\s+)?(?:(?:patient|subject|participant)s?'?s?\s+)?(?:ability\s+to\s+)?(?:compl(?:y|iance|iant)|adhere\w*|protocol completion|complete the (?:study|trial|protocol))",
     re.I,
 )
 _DEFINED_AFTER = re.compile(r"[^;]*?(?:\d|\bas (?:follows|defined|evidenced)|\bdefined as)", re.I)
@@ -1450,9 +1880,21 @@ def extract_review(ctx: Ctx) -> list[Found]:
             start = a
             if reason == "investigator_judgment":
                 anym = None
-                for am in _ANY_OTHER.finditer(t[max(0, a - 90) : a]):
+                for am in _ANY_OTHER.finditer(t[max(0, a - 160) : a]):
                     anym = am
-                start = max(0, a - 90) + anym.start() if anym else a
+                if (
+                    anym is not None
+                    and anym.start() < min(a, 160) - 90
+                    and "(" not in anym.group(0)
+                ):
+                    anym = None  # (only a wide head with an example list reaches that far)
+                if anym is None:
+                    for am in _JUDGED_HEAD.finditer(t[max(0, a - 160) : a]):
+                        anym = am if am.end() >= min(a, 160) - 30 else anym
+                start = max(0, a - 160) + anym.start() if anym else a
+                bc = _BECAUSE.search(t, max(0, a - 200), a)
+                if bc and bc.start() < start:
+                    start = bc.start()  # "because they often develop ... that would confound"
             if reason == "compliance" and _CONTRA_REAL.search(t, b, b + 80):
                 continue  # "willing to use adequate contraception": the reproductive atom
             if reason == "investigator_judgment" and _IJ_COMPLY.match(t, b):
@@ -1467,6 +1909,20 @@ def extract_review(ctx: Ctx) -> list[Found]:
                 regions.append((end, nl.end()))  # "..., including but not limited to"
             out.append(Found(atom, a, b, priority=pr, cover=regions))
     out = _consent_wins(t, out)
+    # "might be aggravated by treatment or limit compliance": the judgment's clause stops
+    # where a compliance cue of its own starts, so both are kept
+    for f in out:
+        if not (isinstance(f.expr, ReviewAtom) and f.expr.reason == "investigator_judgment"):
+            continue
+        for g in out:
+            if (
+                g is not f
+                and isinstance(g.expr, ReviewAtom)
+                and g.expr.reason == "compliance"
+                and g.start >= f.end
+                and _OWN_VERB.search(t, max(0, g.start - 30), g.start)
+            ):
+                f.cover = [(x, min(y, g.start)) if x < g.start < y else (x, y) for x, y in f.cover]
     for m in (
         (_ADEQ_LOW.finditer(low) if ascii_ and _ADEQ_LOW else _ADEQ.finditer(t))
         if (
@@ -1478,17 +1934,23 @@ def extract_review(ctx: Ctx) -> list[Found]:
     ):
         if _DEFINED_AFTER.search(t, m.end()):
             continue  # "Adequate liver function (bilirubin <= 1.5 x ULN)": the limits say it
-        atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
+        # no limit given: nothing an atom can hold (docs/criteria-gold.md: "adequate renal
+        # function" is `unparsed`), so the words stay unparsed and read unknown
+        atom = ctx.mk(UnparsedAtom, m.start(), m.end())
         out.append(Found(atom, m.start(), m.end(), priority=1))
     for m in _PAREN_NOTE.finditer(t) if "(" in t else ():
+        if _PAREN_ABBR.fullmatch(m.group(0)) or re.search(r"[<>=≤≥]", m.group(0)):
+            continue  # "computed tomography (CT)": an abbreviation, not a note on how to check
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
         out.append(Found(atom, m.start(), m.end(), priority=3))
     # procedural notes ("must be excluded by chest X-ray") are for the investigator
     for m in (
         (_PROC_LOW.finditer(low) if ascii_ and _PROC_LOW else _PROC.finditer(t))
-        if " be " in low
+        if " be " in low and ctx.kind == "exclusion"
         else ()
     ):
+        # (in an inclusion the facts must be met anyway; "must be obtained within two weeks"
+        # times the test and "must be confirmed at <hospital>" is not a fact the atoms hold)
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
         out.append(Found(atom, m.start(), m.end(), priority=3))
     return out
