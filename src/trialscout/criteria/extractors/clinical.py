@@ -1098,6 +1098,8 @@ _M_GATE = (
     "marrow",
     "skin",
     "bsa",
+    "body surface",
+    "involv",
     "sites",
     "organ",
     "parenchym",

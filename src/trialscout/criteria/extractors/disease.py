@@ -966,6 +966,9 @@ _RECIST_DEF = re.compile(
 )
 
 
+_RECIST_WORDS = re.compile(r"accurately|longest|conventional|spiral", re.I)
+
+
 @needs(
     "measurab",
     "evaluab",
@@ -984,7 +987,9 @@ def extract_measurable(ctx: Ctx) -> list[Found]:
     if defs:
         if out:
             out[0].cover.extend(defs)  # the definition explains the measurable atom
-        else:
+        elif any(_RECIST_WORDS.search(t, x, y) for x, y in defs):
+            # alone, only the written-out RECIST definition makes a measurable-disease atom;
+            # a bare "lesion >= 3 cm on CT" (a diagnostic rule, a size limit) does not
             a, b = defs[0]
             sm = _STANDARD.search(t)
             std = _std_name(sm.group("s")) if sm else None
