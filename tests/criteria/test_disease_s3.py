@@ -282,3 +282,33 @@ def test_lesion_size_joins_the_measurable_lesion() -> None:
     )
     assert len(atoms(text, "measurable_disease")) == 1
     assert fully(text)
+
+
+# ------------------------------------------------------------------ gates agree (lead, s3)
+
+
+def test_gated_and_ungated_parses_agree_on_a_diagnostic_lesion_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A size on imaging in a diagnostic rule is no measurable-disease atom, gates or not."""
+    from trialscout.criteria import parser
+
+    text = (
+        "Histologically proven HCC, or if not a candidate for biopsy, all of: A. History of "
+        "cirrhosis. B. A focal liver lesion >= 3 cm on CT or MRI with arterial "
+        "hypervascularization."
+    )
+    gated = atoms(text)
+    monkeypatch.setattr(parser, "gate_of", lambda ex: None)
+    monkeypatch.setattr(parser, "_PLAN", ((), []))
+    ungated = atoms(text)
+    assert gated == ungated
+    assert [a for a in ungated if a["type"] == "measurable_disease"] == []
+
+
+def test_body_surface_area_involvement_is_read_with_the_gates_on() -> None:
+    text = "Body surface area involvement >= 10% at screening"
+    got = atoms(text, "measurement")
+    assert [(a["name"], a["comparator"], a["value"]) for a in got] == [
+        ("skin_involvement_bsa", ">=", 10.0)
+    ]
