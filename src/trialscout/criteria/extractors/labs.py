@@ -318,6 +318,37 @@ def _cond_expr(ctx: Ctx, text: str, a: int, b: int) -> Expr | None:
     return None
 
 
+def _second_limit(
+    ctx: Ctx,
+    m: re.Match[str],
+    analytes: list[tuple[str, str, int]],
+    ids: list[str | None],
+    end: int,
+    lm: re.Match[str],
+    uln: bool | None,
+) -> Expr:
+    """The analyte group of `m` with the second limit `lm` reads (groups cmp, val, unit): a
+    conditional limit ("or <= 5 x ULN with liver metastases") or a second one ("< 1.4 mg/dL
+    [females]"). `uln` says whether the value is a multiple of the ULN; None: when it has no
+    unit."""
+    val = number(lm.group("val"))
+    unit = vocab().canonical_unit(lm.group("unit")) if lm.group("unit") else None
+    as_uln = not unit if uln is None else uln
+    return _group_expr(
+        ctx,
+        m,
+        analytes,
+        ids,
+        m.start(),
+        end,
+        None if as_uln else val,
+        val if as_uln else None,
+        None,
+        unit,
+        cmp_of(lm.group("cmp")),
+    )
+
+
 def _group_expr(
     ctx: Ctx,
     m: re.Match[str],
@@ -447,43 +478,14 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         if cm:
             cexpr = _cond_expr(ctx, cm.group("cond"), cm.start("cond"), cm.end("cond"))
             if cexpr is not None:
-                c2 = cmp_of(cm.group("cmp"))
-                val2 = number(cm.group("val"))
-                unit2 = v.canonical_unit(cm.group("unit")) if cm.group("unit") else None
-                then = _group_expr(
-                    ctx,
-                    m,
-                    analytes,
-                    ids,
-                    m.start(),
-                    end,
-                    val2 if unit2 else None,
-                    None if unit2 else val2,
-                    None,
-                    unit2,
-                    c2,
-                )
+                # a limit with no unit we know is a multiple of the ULN ("<= 5 x ULN")
+                then = _second_limit(ctx, m, analytes, ids, end, cm, uln=None)
                 end = cm.end()
                 expr = ctx.mk(IfNode, m.start(), end, cond=cexpr, then=then, otherwise=base)
         elif (sm := second_re.match(t, end)) is not None and (
             sm.group("join") or _sex_of(sm, "t1") or _sex_of(sm, "t2")
         ):
-            c2 = cmp_of(sm.group("cmp"))
-            val2 = number(sm.group("val"))
-            unit2 = v.canonical_unit(sm.group("unit")) if sm.group("unit") else None
-            other = _group_expr(
-                ctx,
-                m,
-                analytes,
-                ids,
-                m.start(),
-                sm.end(),
-                None if sm.group("uln") else val2,
-                val2 if sm.group("uln") else None,
-                None,
-                unit2,
-                c2,
-            )
+            other = _second_limit(ctx, m, analytes, ids, sm.end(), sm, uln=bool(sm.group("uln")))
             sex1, sex2 = _sex_of(sm, "t1"), _sex_of(sm, "t2")
             if sex1 and sex2 and sex1 != sex2:
                 # "< 1.5 mg/dL [males], < 1.4 mg/dL [females]": the limit depends on sex
