@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from trialscout.cli.main import app
 from trialscout.registry.ingest import ingest_paths
@@ -92,27 +92,18 @@ def test_run_trec_restricts_judgments_to_the_corpus(tiny_store: Store) -> None:
         assert v == pytest.approx(report.trialscout[m] / report.bm25[m], abs=1e-3)
 
 
+def _eval_trec(corpus: Path, *extra: str) -> Result:
+    """Run `trialscout eval trec` on the tiny topics and judgments with `corpus`."""
+    args = ["eval", "trec", "--queries", str(TINY / "queries.jsonl")]
+    args += ["--qrels", str(TINY / "qrels.tsv"), "--corpus", str(corpus), *extra]
+    return CliRunner().invoke(app, args)
+
+
 def test_cli_eval_trec_json(tmp_path: Path) -> None:
-    out = CliRunner().invoke(
-        app,
-        [
-            "eval",
-            "trec",
-            "--queries",
-            str(TINY / "queries.jsonl"),
-            "--qrels",
-            str(TINY / "qrels.tsv"),
-            "--corpus",
-            str(TINY / "trials"),
-            "--format",
-            "json",
-            "--limit-topics",
-            "1",
-            "--as-of",
-            "2021-06-01",
-            "--out",
-            str(tmp_path / "r.json"),
-        ],
+    out = _eval_trec(
+        TINY / "trials",
+        *("--format", "json", "--limit-topics", "1", "--as-of", "2021-06-01"),
+        *("--out", str(tmp_path / "r.json")),
     )
     assert out.exit_code == 0, out.output
     doc = json.loads((tmp_path / "r.json").read_text())
@@ -122,19 +113,7 @@ def test_cli_eval_trec_json(tmp_path: Path) -> None:
 
 
 def test_cli_eval_trec_missing_corpus(tmp_path: Path) -> None:
-    out = CliRunner().invoke(
-        app,
-        [
-            "eval",
-            "trec",
-            "--queries",
-            str(TINY / "queries.jsonl"),
-            "--qrels",
-            str(TINY / "qrels.tsv"),
-            "--corpus",
-            str(tmp_path / "nope.zip"),
-        ],
-    )
+    out = _eval_trec(tmp_path / "nope.zip")
     assert out.exit_code == 2
     assert "nope.zip" in out.output
 
@@ -146,22 +125,7 @@ def test_cli_eval_trec_dense_without_its_packages_says_what_is_missing(
     from trialscout.search import dense
 
     monkeypatch.setattr(dense, "available", lambda: False)
-    out = CliRunner().invoke(
-        app,
-        [
-            "eval",
-            "trec",
-            "--queries",
-            str(TINY / "queries.jsonl"),
-            "--qrels",
-            str(TINY / "qrels.tsv"),
-            "--corpus",
-            str(TINY / "trials"),
-            "--db",
-            str(tmp_path / "s.db"),
-            "--dense",
-        ],
-    )
+    out = _eval_trec(TINY / "trials", "--db", str(tmp_path / "s.db"), "--dense")
     assert out.exit_code == 2
     assert "--dense" in out.output and "sentence-transformers" in out.output
     assert not (tmp_path / "s.db").exists()
