@@ -57,6 +57,8 @@ eval-criteria: $(STAMP)
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv
 	@echo 'Held-out set (frozen, never tuned on):'
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_holdout
+	@echo 'Batch 2 (blind, session 4; frozen during that session):'
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch2
 
 # Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
 eval-matching: $(STAMP)
