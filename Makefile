@@ -59,6 +59,8 @@ eval-criteria: $(STAMP)
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_holdout
 	@echo 'Batch 2 (blind, session 4; frozen during that session):'
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch2
+	@echo 'Batch 3 (blind, session 4; frozen during that session):'
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch3
 
 # Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
 eval-matching: $(STAMP)
