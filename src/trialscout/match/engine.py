@@ -230,12 +230,18 @@ def _group_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 def group_mode(text: str) -> str | None:
     """How an item that announces sub-items relates to them: 'any' (alternatives),
-    'except' (carve-outs), 'or_next' (an alternative to the next item), or None (all hold)."""
+    'except' (carve-outs), 'none' (none may hold), 'or_next' (an alternative to the next
+    item), or None (all hold)."""
     t = text.strip()
     for mode, rx in _group_cues():
-        if rx.search(t):
+        if mode != "window" and rx.search(t):
             return mode
     return None
+
+
+def group_window(text: str) -> bool:
+    """A time limit in a lead-in ('None of the following within the past 6 months:')."""
+    return any(mode == "window" and rx.search(text) for mode, rx in _group_cues())
 
 
 def _own_expr(crit: Criterion, kids: list[Criterion]) -> Expr | None:
@@ -260,6 +266,22 @@ def _is_condition_heading(crit: Criterion, own: Expr | None) -> bool:
     return bool(atoms) and all(isinstance(a, _HEADING_ATOMS) for a in atoms)
 
 
+def _none_of(crit: Criterion, own: Expr | None, child_outs: list[Outcome], ctx: Ctx) -> Outcome:
+    """'None of the following (within the past 6 months):' over sub-items. A sub-item that
+    holds rules the patient out, unless the lead-in's time limit is not repeated in the
+    sub-item: then the event may be older than the limit, so the answer is unknown."""
+    held = any_of(child_outs)
+    alt = negate(held)
+    if held.value is True and group_window(crit.text):
+        q = f"Did it happen within the time limit of {crit.id} ({crit.text.strip()})?"
+        alt = unknown(
+            f"{held.reason}; the time limit of the list may not cover it",
+            [MissingFact(fact=f"criterion:{crit.id}", question=q)],
+            held.evidence,
+        )
+    return all_of([evaluate(own, ctx), alt]) if own is not None else alt
+
+
 def _roll_up(
     parsed: ParsedCriteria,
     results: list[CriterionResult],
@@ -276,7 +298,7 @@ def _roll_up(
         if k.parent is not None:
             kids_of.setdefault(k.parent, []).append(k)
     grouped: set[str] = set()  # parents whose whole subtree counts through them
-    for r in results:
+    for r in reversed(results):  # deepest first: a grouped sub-list feeds its parent
         kids = kids_of.get(r.id)
         if not kids:
             continue
@@ -291,6 +313,9 @@ def _roll_up(
             alt = any_of(child_outs)
             derived = all_of([evaluate(own, ctx), alt]) if own is not None else alt
             note = "one of its sub-items suffices"
+        elif mode == "none" and r.kind == "inclusion":
+            derived = _none_of(crit, own, child_outs, ctx)
+            note = "none of its sub-items may hold"
         elif mode == "except":
             base = evaluate(own, ctx) if own is not None else unknown("not read")
             if _against(r.kind, base) or base.value is None:
