@@ -129,3 +129,16 @@ def test_cli_eval_trec_dense_without_its_packages_says_what_is_missing(
     assert out.exit_code == 2
     assert "--dense" in out.output and "sentence-transformers" in out.output
     assert not (tmp_path / "s.db").exists()
+
+
+def test_cli_eval_trec_learned_runs_with_a_model_that_never_saw_the_topics(
+    tmp_path: Path,
+) -> None:
+    out = _eval_trec(
+        TINY / "trials",
+        *("--format", "json", "--learned", "--as-of", "2021-06-01"),
+        *("--out", str(tmp_path / "r.json")),
+    )
+    assert out.exit_code == 0, out.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["topics"] >= 1 and 0.0 <= doc["trialscout"]["ndcg@10"] <= 1.0

@@ -38,6 +38,12 @@ def trec(
     dense: bool = typer.Option(
         False, "--dense", help="Fuse the optional MiniLM embedding score (docs/find.md)."
     ),
+    learned: bool = typer.Option(
+        False,
+        "--learned",
+        help="Rank with the stored learned relevance model that never saw these topics "
+        "(opt-in; docs/find.md).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
     per_topic: bool = typer.Option(False, "--per-topic", help="Per-topic scores in the JSON."),
 ) -> None:
@@ -81,19 +87,24 @@ def trec(
         with Store.open(target) as store:
             summary = ingest_paths(corpus, store, progress=False)
             err_console.print(summary.line(), highlight=False)
-            report = run_trec(
-                store,
-                q,
-                r,
-                as_of=when,
-                limit_topics=limit_topics,
-                candidates=candidates,
-                ranking=ranking,
-                dense=dense,
-                on_topic=(lambda qid: err_console.print(f"topic {qid}", highlight=False))
-                if fmt == "text"
-                else None,
-            )
+            try:
+                report = run_trec(
+                    store,
+                    q,
+                    r,
+                    as_of=when,
+                    limit_topics=limit_topics,
+                    candidates=candidates,
+                    ranking=ranking,
+                    dense=dense,
+                    learned=learned,
+                    on_topic=(lambda qid: err_console.print(f"topic {qid}", highlight=False))
+                    if fmt == "text"
+                    else None,
+                )
+            except TrecError as e:
+                err_console.print(f"error: {e}")
+                raise typer.Exit(2) from None
     result = report.model_dump()
     if not per_topic:
         result.pop("per_topic", None)

@@ -32,6 +32,7 @@ from trialscout.patient.profile import PatientProfile
 from trialscout.registry.model import OverallStatus, Trial
 from trialscout.search.dense import DenseScorer, dense_text
 from trialscout.search.filters import bounding_box, haversine_km
+from trialscout.search.learned import RankModel, learned_relevance
 from trialscout.search.patient_query import PatientQuery, build_query
 from trialscout.search.rank import (
     Signals,
@@ -386,16 +387,20 @@ def _signals(
     matches: Sequence[tuple[TrialMatch, float, int]],
     dense: DenseScorer | None = None,
     short: dict[str, dict[str, Any]] | None = None,
+    model: RankModel | None = None,
 ) -> list[float]:
     """Relevance 0..1 per match: retrieval BM25 fused with the short-field BM25 of the
     patient's words (`rank.field_scores`) and, if given, the dense score (`search.dense`).
-    `short`: the candidates' `rank.short_texts` if already read (more trials may be in it)."""
+    `short`: the candidates' `rank.short_texts` if already read (more trials may be in it).
+    `model`: a learned relevance model instead (`search.learned`; opt-in, docs/find.md)."""
     text = profile.note or pq.text()
     if short is None:
         docs = short_texts(conn, [m.nct_id for m, _, _ in matches])
     else:
         ids = {m.nct_id for m, _, _ in matches}
         docs = {k: d for k, d in short.items() if k in ids}
+    if model is not None and conn.dialect.name == "sqlite":
+        return learned_relevance(conn, model, profile, pq, matches, docs)
     fields = field_scores(conn, query_words(text), {k: short_text(d) for k, d in docs.items()})
     near = dense.scores(text, {k: dense_text(d) for k, d in docs.items()}) if dense else {}
     return fuse(
@@ -424,9 +429,12 @@ def find_trials(
     cancer_filter: bool = False,
     ranking: Ranking = "verdict",
     dense: DenseScorer | None = None,
+    relevance_model: RankModel | None = None,
 ) -> FindResult:
     """Ranked trials for one patient across the whole store (see the module docstring).
-    `dense`: an optional embedding scorer fused into relevance (`search.dense`)."""
+    `dense`: an optional embedding scorer fused into relevance (`search.dense`).
+    `relevance_model`: a learned relevance (`search.learned`, opt-in) instead of the
+    hand-set fusion; the verdict tiers stay."""
     from trialscout.search.filters import parse_status
 
     sts = [s if isinstance(s, OverallStatus) else parse_status(s) for s in statuses or []]
@@ -447,6 +455,7 @@ def find_trials(
             cancer_filter=cancer_filter,
             ranking=ranking,
             dense=dense,
+            relevance_model=relevance_model,
         )
 
 
@@ -464,6 +473,7 @@ def _find(
     cancer_filter: bool,
     ranking: Ranking,
     dense: DenseScorer | None,
+    relevance_model: RankModel | None = None,
 ) -> FindResult:
     with store.engine.connect() as conn:
         pq = build_query(conn, profile)
@@ -504,7 +514,7 @@ def _find(
         matches.append((m, score, i))
         confident.append(confident_ineligible(m, parsed))
     with store.engine.connect() as conn:
-        relevance = _signals(conn, profile, pq, matches, dense, short)
+        relevance = _signals(conn, profile, pq, matches, dense, short, relevance_model)
     ranked = rank(matches, ranking, relevance=relevance, confident=confident)
     hidden = 0
     if not show_ineligible:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from trialscout.search.dense import DenseScorer
+from trialscout.search.learned import RankModel, held_out_model
 from trialscout.search.text import TextQuery, parse_text
 from trialscout.store import Store
 from trialscout.store.schema import trials
@@ -43,6 +44,9 @@ class TrecReport(BaseModel):
     per_topic: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
     ranking: str = "verdict"
     dense: bool = False
+    relevance_model: str | None = Field(
+        default=None, description="learned relevance model used (search.learned), if any"
+    )
     library: str = "pytrec_eval"
 
 
@@ -109,6 +113,7 @@ def trialscout_run(
     candidates: int = 200,
     ranking: str = "verdict",
     dense: DenseScorer | None = None,
+    relevance_model: RankModel | None = None,
 ) -> list[tuple[str, float]]:
     """`find` on the topic read as a clinical note; every candidate ranked, ineligible ones
     included (those ruled out on age/sex last with `verdict` ranking, every ineligible one
@@ -125,6 +130,7 @@ def trialscout_run(
         show_ineligible=True,
         ranking="relevance" if ranking == "relevance" else "verdict",
         dense=dense,
+        relevance_model=relevance_model,
     )
     return [(r.match.nct_id, float(r.rank_score)) for r in found.results]
 
@@ -177,11 +183,14 @@ def run_trec(
     candidates: int = 200,
     ranking: str = "verdict",
     dense: bool = False,
+    learned: bool = False,
     on_topic: Callable[[str], None] | None = None,
 ) -> TrecReport:
     """Run both systems on every judged topic of `queries` against the trials in `store`.
     `dense`: fuse the optional embedding score into `find`'s relevance (`search.dense`;
-    raises `DenseUnavailable` on first use when its packages are missing)."""
+    raises `DenseUnavailable` on first use when its packages are missing). `learned`: rank
+    with the stored relevance model none of whose training topics is evaluated
+    (`learned.held_out_model`; TrecError if every model saw one of them)."""
     in_store = _store_ids(store)
     local: dict[str, dict[str, int]] = {}
     skipped = 0
@@ -195,6 +204,9 @@ def run_trec(
     local = {q: local[q] for q in topic_ids}
     when = as_of or dt.date.today()
     scorer = DenseScorer() if dense else None
+    model = held_out_model(topic_ids) if learned else None
+    if learned and model is None:
+        raise TrecError("--learned: every stored relevance model was trained on these topics")
     ours: dict[str, dict[str, float]] = {}
     base: dict[str, dict[str, float]] = {}
     for qid in topic_ids:
@@ -202,7 +214,13 @@ def run_trec(
             on_topic(qid)
         ours[qid] = _as_run(
             trialscout_run(
-                store, queries[qid], when, candidates=candidates, ranking=ranking, dense=scorer
+                store,
+                queries[qid],
+                when,
+                candidates=candidates,
+                ranking=ranking,
+                dense=scorer,
+                relevance_model=model,
             )
         )
         base[qid] = _as_run(bm25_run(store, queries[qid]))
@@ -218,6 +236,7 @@ def run_trec(
         corpus_trials=len(in_store),
         ranking=ranking,
         dense=dense,
+        relevance_model=model.name if model is not None else None,
         judged_in_corpus=sum(len(v) for v in local.values()),
         per_topic={q: {"trialscout": ts_topics[q], "bm25": bm_topics[q]} for q in topic_ids},
     )
