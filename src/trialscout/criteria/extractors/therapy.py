@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from trialscout.criteria.atoms import ConditionAtom, NotNode, OrNode, PriorTherapyAtom
+from trialscout.criteria.atoms import AndNode, ConditionAtom, NotNode, OrNode, PriorTherapyAtom
 from trialscout.criteria.extractors.base import (
     WNUM,
     Ctx,
@@ -27,7 +27,8 @@ _TARGETS = {
     "pd1": "pd1_inhibitor",
     "pd-l1": "pdl1_inhibitor",
     "pdl1": "pdl1_inhibitor",
-    "pd-l2": "pdl1_inhibitor",
+    "pd-l2": "pdl2_inhibitor",  # PD-L2 is its own ligand: anti-PD-L2 is not anti-PD-L1
+    "pdl2": "pdl2_inhibitor",
     "ctla-4": "ctla4_inhibitor",
     "ctla4": "ctla4_inhibitor",
     "lag-3": "lag3_inhibitor",
@@ -212,17 +213,46 @@ _SETTING_MAP = {
 
 
 _LINE_COUNT = re.compile(
-    r"(?P<q>more than|greater than|>|up to|no more than|not more than|at least|a minimum of|maximum of|failed|received|had)\s*(?P<n>"
+    r"(?P<q>more than|greater than|>|up to|no more than|not more than|at most|fewer than|less than|at least|a minimum of|a maximum of|maximum of|failed|received|had)\s*(?P<n>"
     + WNUM
     + r")(?:\s*(?:or|to|-)\s*(?P<m>"
     + WNUM
-    + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:(?!(?:days?|weeks?|months?|years?|hours?|mg|cycles?|half-lives)\b)[\w-]+\s+){0,4}?"
-    r"(?:regimens?|lines?|therap(?:y|ies)|treatments?)\b",
+    + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?P<tail>(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:(?!(?:days?|weeks?|months?|years?|hours?|mg|cycles?|half-lives)\b)[\w-]+\s+){0,4}?"
+    r"(?:regimens?|lines?|therap(?:y|ies)|treatments?))\b",
     re.I,
+)
+# "at least one but no more than three prior lines of therapy": both bounds
+_LINE_RANGE = re.compile(
+    r"\b(?:at\s+least|received|had|a\s+minimum\s+of)\s+(?P<n>"
+    + WNUM
+    + r")(?:[\s,]+(?!(?:days?|weeks?|months?|years?|cycles?)\b)[\w-]+){0,4}?[\s,]+(?:but|and)\s+(?:no|not)\s+more\s+than\s+(?P<m>"
+    + WNUM
+    + r")\b",
+    re.I,
+)
+# the counted thing when no therapy word names it: "more than two prior treatments", "no
+# more than 3 prior anti-myeloma regimens" (systemic therapy, as "prior regimens")
+_COUNT_TAIL = re.compile(
+    r"(?=[^;.]*\b(?:prior|previous|regimens?|lines?)\b)(?:(?:prior|previous|different|separate|standard|systemic|therapeutic|treatment|anti-?(?:myeloma|lymphoma|leuka?emia|cancer|tumou?r|neoplastic))\s+){0,3}"
+    r"(?:regimens?|lines?(?:\s+of\s+(?:therapy|treatment))?|therap(?:y|ies)|treatments?)",
+    re.I,
+)
+_UPPER_Q = (
+    "up to",
+    "no more than",
+    "not more than",
+    "at most",
+    "fewer than",
+    "less than",
+    "a maximum of",
+    "maximum of",
 )
 # the study drug named as a time reference ("within 14 days of first dose of MLN8237")
 _REFERENCE = re.compile(
-    r"(?:\b(?:a|the)\s+list\s+of\s+|\b(?:before|prior\s+to)\s+(?:taking|receiving|starting)\s+(?:the\s+)?(?:treatment\s+with\s+)?|\bswallow(?:ing)?\s+(?:the\s+)?|\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*)$",
+    r"(?:\b(?:a|the)\s+list\s+of\s+|\b(?:before|prior\s+to)\s+(?:taking|receiving|starting)\s+(?:the\s+)?(?:treatment\s+with\s+)?|\bswallow(?:ing)?\s+(?:the\s+)?|\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*"
+    r"|\b(?:starting|initiating|commencing|beginning|initiation\s+of|start\s+of)\s+(?:the\s+)?(?:study\s+)?(?:treatment|therapy|dosing)\s+(?:with|on)\s+(?:the\s+)?"
+    r"|\b(?:prior|before)\s+dosing\s+with\s+|\b(?:absorption|metabolism)\s+of\s+(?:the\s+)?"
+    r"|\b(?:trial|study|investigational)\s+(?:drug|medication|product|agent|treatment)\s*\(\s*)$",
     re.I,
 )
 # "within 6 months of the last dose of platinum": a prior therapy, not the study drug
@@ -240,7 +270,7 @@ _CONTAINING = re.compile(
 _PLANNED_BEFORE = re.compile(
     r"(?:\bintent(?:ion)?\s+to|\bintend\w*\s+to|\bplan(?:s|ned|ning)?\s+(?:to|for)|\bplanned|\bscheduled\s+(?:to|for)|"
     r"\banticipated\s+need|\banticipat\w+|\bcandidates?\s+for|\bamenable\s+to|\bcannot\s+be\s+treated|\bnot\s+(?:be\s+)?(?:treatable|suitable|eligible)|"
-    r"\bwill\s+(?:be\s+)?receiv\w*|\bto\s+undergo|\bready\s+for|\bawaiting|\bin\s+need\s+of|\brequir\w+\s+(?:immediate|urgent)|"
+    r"\bwill\s+(?:be\s+)?receiv\w*|\bwill\s+have\s+[\w-]+\s+added|\bto\s+undergo|\bready\s+for|\bawaiting|\bin\s+need\s+of|\brequir\w+\s+(?:immediate|urgent)|"
     r"\brecover\w*\s+from|\bresolution\s+of|\bhealing\s+from|\bhealed\s+from|\bcomplications?\s+(?:of|from)|"
     r"\bpatients\s+(?:will\s+)?(?:then\s+)?receive\b|\b(?:willing\w*|agree\w*)\s+to\s+(?:\w+\s+){0,2}?(?:accept|receive|undergo)\b|\baccept\s+|\bwill\s+(?:not\s+)?be\s+(?:administered|given)\s+(?:concurrently\s+)?with)"
     r"[^;.]{0,70}$",
@@ -356,20 +386,24 @@ def _drop_planned(
 
 
 def _line_from_count(m: re.Match[str]) -> int:
-    """'more than 1 prior regimen' = line 2, 'up to 2' = 3, 'at least 1' / 'failed 2 or 3' = 1 / 2."""
-    q = m.group("q").lower()
+    """'more than 1 prior regimen' = line 2, 'up to 2' = 3, 'fewer than 3' = 3, 'at least 1' /
+    'failed 2 or 3' = 1 / 2 (an upper bound gives the first line it excludes)."""
+    q = re.sub(r"\s+", " ", m.group("q").lower())
     n = int(number(m.group("n")))
-    if q in (
-        "more than",
-        "greater than",
-        ">",
-        "up to",
-        "no more than",
-        "not more than",
-        "maximum of",
-    ):
+    if q in ("fewer than", "less than"):
+        return n
+    if q in ("more than", "greater than", ">", *_UPPER_Q):
         return n + 1
     return n
+
+
+def _with_line(node: Any, line: int) -> Any:
+    """A copy of a therapy expression with another line."""
+    if isinstance(node, PriorTherapyAtom):
+        return node.model_copy(update={"line": line})
+    if isinstance(node, OrNode):
+        return node.model_copy(update={"args": [_with_line(x, line) for x in node.args]})
+    return None
 
 
 def _specific_class(cls: str | None, suf: str, has_anti: bool) -> str | None:
@@ -466,6 +500,13 @@ _EXCEPT_CUE = re.compile(
     r"\W*(?:\([^()]{0,5})?(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides|with\s+the\s+exception\s+of|but\s+not)\s+(?:for\s+)?(?:the\s+|low[\s-]dose\s+)?$",
     re.I,
 )
+# "Prior treatment for AML (excluding supportive care, hydroxyurea, ...)": a cue followed by a
+# few words that are no therapy of ours, then the excepted therapies
+_EXCEPT_AFTER_WORDS = re.compile(
+    r"(?:\bexcept(?:\s+for)?|\bother\s+than|\bexcluding|\bapart\s+from|\bwith\s+the\s+exception\s+of)\s+"
+    r"(?:(?!(?:patients?|subjects?|participants?|those|who|with|prior|previous|any)\b)[\w-]+[\s,]+){1,3}$",
+    re.I,
+)
 _EXCEPT_JOIN = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*(?:\w+\s+){0,2}?$", re.I)
 
 
@@ -481,7 +522,7 @@ def _drop_exceptions(
     in_exc = False
     for i, (a, b, f) in enumerate(ms):
         gap = t[ms[i - 1][1] : a] if i else ""
-        if i and _EXCEPT_CUE.fullmatch(gap):
+        if i and (_EXCEPT_CUE.fullmatch(gap) or _EXCEPT_AFTER_WORDS.search(gap)):
             in_exc = True
         elif not (in_exc and _EXCEPT_JOIN.fullmatch(gap)):
             in_exc = False
@@ -518,10 +559,21 @@ def _drop_members(
     dropped: list[tuple[int, int]] = []
     member_end: dict[str, int] = {}
     for a, b, f in ms:
-        if "drug" in f and "regimen" not in f:
-            own = set(classes.get(f["drug"], []))
+        sub = (
+            f["drug_class"]
+            if "drug_class" in f and "drug" not in f and "modality" not in f and "regimen" not in f
+            else None
+        )
+        if ("drug" in f and "regimen" not in f) or sub:
+            if sub:
+                # a narrower class in the list a class heads ("inhibitors of CYP3A4: azole
+                # antifungals, ..., HIV protease inhibitors"): every member is in the head class
+                mem = [set(c) for c in classes.values() if sub in c]
+                own = set.intersection(*mem) - {sub} if mem else set()
+            else:
+                own = set(classes.get(f["drug"], []))
             em = _EQUIVALENT.match(t, b)
-            if "corticosteroid" in own and em:
+            if "corticosteroid" in own and em and not sub:
                 out.append((a, em.end(), {"drug_class": "corticosteroid"}))
                 continue
             hit = False
@@ -695,6 +747,14 @@ _ANY_PRIOR = re.compile(
     r"(?P<w>(?:any|all|the)\s+(?:prior|previous)\s+(?:therap(?:y|ies)|treatments?))",
     re.I,
 )
+# "4 weeks since prior therapy", "21 days from the end of most recent prior therapy": any
+# anticancer therapy, named only by the washout counted from it
+_SINCE_PRIOR = re.compile(
+    r"\b(?:days?|weeks?|wks?|months?)\s+(?:must\s+have\s+(?:elapsed|passed)\s+|have\s+(?:elapsed|passed)\s+|elapsed\s+)?"
+    r"(?:since|from)\s+(?:the\s+)?(?:completion\s+of\s+|end\s+of\s+|last\s+dose\s+of\s+)?(?:any\s+|all\s+|the\s+|most\s+recent\s+|last\s+)?"
+    r"(?P<w>(?:prior|previous)\s+(?:therap(?:y|ies)|treatments?))\b(?!\s*(?:with|for|of|including|\())",
+    re.I,
+)
 # "metastatic disease after primary standard treatment": the first (curative) treatment
 _PRIMARY_TX = re.compile(
     r"\bprimary\s+(?:standard\s+|curative\s+|definitive\s+)?(?:treatment|therapy)\b", re.I
@@ -737,6 +797,59 @@ def _distributed(
         spans.append((a, b))
         spans.sort()
     return out
+
+
+# "autologous hematopoietic stem cell transplant", "allogeneic or autologous SCT",
+# "allogeneic stem cell or solid organ transplantation": the donor word names the kind of a
+# transplant written next to it or shared through a list
+_TX_ADJ = re.compile(
+    r"\b(?P<adj>allogen?eic|autologous)(?:\s+(?:hematopoietic|haematopoietic|peripheral[\s-]+blood|stem[\s-]+cells?|bone[\s-]+marrow|progenitor[\s-]+cells?)){0,3}",
+    re.I,
+)
+_TX_KINDS = {
+    "stem_cell_transplant",
+    "autologous_transplant",
+    "allogeneic_transplant",
+    "organ_transplant",
+}
+_TX_JOIN = re.compile(r"\s*(?:,\s*)?(?:or|and|and/or|/)\s*|\s*/\s*", re.I)
+
+
+def _transplant_kinds(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    ms = sorted(mentions, key=lambda x: x[0])
+    for m in reversed(list(_TX_ADJ.finditer(t))):
+        adj = m.group("adj").lower()
+        kind = "autologous_transplant" if adj.startswith("auto") else "allogeneic_transplant"
+        a, e = m.span("adj")
+        if any(x < e and a < y for x, y, _ in ms):
+            continue  # already part of a vocabulary phrase
+        nxt = [
+            (i, x, y, f)
+            for i, (x, y, f) in enumerate(ms)
+            if x >= e and f.get("modality") in _TX_KINDS
+        ]
+        if not nxt:
+            continue
+        i, x, y, f = nxt[0]
+        if not t[e:x].strip():
+            if f.get("modality") == "stem_cell_transplant" and not set(f) - {"modality"}:
+                # "autologous | hematopoietic SCT (HSCT)": the bracketed short form is the same
+                pm = re.match(r"\s*\(\s*[^()]{1,15}\)", t[y:])
+                if pm:
+                    inner = [
+                        j
+                        for j, (x2, y2, f2) in enumerate(ms)
+                        if y < x2 and y2 <= y + pm.end() and f2.get("modality") in _TX_KINDS
+                    ]
+                    if inner:
+                        ms = [mm for j, mm in enumerate(ms) if j not in inner]
+                        y = y + pm.end()
+                ms[i] = (a, y, {"modality": kind})  # "autologous | hematopoietic SCT"
+        elif x >= m.end() and _TX_JOIN.fullmatch(t[m.end() : x]):
+            ms.insert(i, (a, m.end(), {"modality": kind}))  # "allogeneic | or | autologous SCT"
+    return ms
 
 
 _GENERIC_HEADS = {
@@ -884,6 +997,7 @@ def _time_fields(
             _NOT_RECOVERED,
             _TREATMENT_FOR,
             _ANY_PRIOR,
+            _SINCE_PRIOR,
             _PRIMARY_TX,
             _CYP,
             _SETTING_TX,
@@ -1008,11 +1122,29 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
     for m in _ANY_PRIOR.finditer(t) if may_match(_ANY_PRIOR, ctx) else ():
         if free(m.start("w"), m.end("w")):
             mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
+    for m in _SINCE_PRIOR.finditer(t) if may_match(_SINCE_PRIOR, ctx) else ():
+        # an exclusion's "at least 4 weeks since" has no safe reading (see _SINCE below):
+        # there the bare "prior therapy" would exclude any treated patient
+        short = re.search(
+            r"(?:less|fewer)\s+than|within|under|<|≤", t[max(0, m.start() - 30) : m.start()], re.I
+        )
+        if (ctx.kind == "inclusion" or short) and free(m.start("w"), m.end("w")):
+            mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
     for m in _PRIMARY_TX.finditer(t) if may_match(_PRIMARY_TX, ctx) else ():
         if free(m.start(), m.end()):
             mentions.append(
                 (m.start(), m.end(), {"modality": "anticancer_therapy", "setting": "curative"})
             )
+    for m in _LINE_COUNT.finditer(t) if may_match(_LINE_COUNT, ctx) else ():
+        cm = _COUNT_TAIL.fullmatch(m.group("tail"))
+        named_after = re.match(
+            r"(?:\s+(?:regimens?|lines?))?\s+(?:of|with|including|containing|consisting)\b",
+            t[m.end() :],
+            re.I,
+        )
+        if cm and not named_after and free(m.start(), m.end()):
+            mentions.append((m.start("tail"), m.end("tail"), {"modality": "systemic_therapy"}))
+    mentions = _transplant_kinds(t, mentions)
     mentions += _distributed(t, mentions)
     mentions = [
         (a, b, {**f, "modality": "investigational"})
@@ -1062,8 +1194,24 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             cover.append((fm.start("x"), fm.end("x")))  # "therapy for renal cell carcinoma"
     lm = _LINE.search(t)
     nm = _LINE_COUNT.search(t) if may_match(_LINE_COUNT, ctx) else None
+    rm = _LINE_RANGE.search(t) if nm else None
+    upper: int | None = None  # the first line an upper bound excludes: NOT(line upper)
+    if rm:
+        common["line"] = int(number(rm.group("n")))
+        upper = int(number(rm.group("m"))) + 1
+        cover.append(rm.span())
     if nm:
-        common["line"] = _line_from_count(nm)
+        if not rm:
+            common["line"] = _line_from_count(nm)
+            q = re.sub(r"\s+", " ", nm.group("q").lower())
+            if q in _UPPER_Q:
+                # "up to 2 prior regimens" is NOT(a 3rd line); the words' own leading "No
+                # more than" is negated by the tree (logic._NEG), so not twice
+                from trialscout.criteria.logic import _NEG
+
+                lead = _NEG.match(t)
+                if not (lead and lead.end() >= nm.start()):
+                    upper = common.pop("line")
         inside = [a for a, b, _ in mentions if nm.start() <= a < nm.end()]
         cover.append((nm.start(), min(inside) if inside else nm.end()))
     elif lm:
@@ -1197,6 +1345,13 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
                 t[min(win[1], a) : a] if win[1] <= a else t[max(0, a - 40) : a]
             )
         )
+        # "patients who have not received prior chemotherapy", "previously untreated with
+        # docetaxel": a negation inside the sentence, which the tree's leading-negation rule
+        # does not see
+        cue = _local_negation(t, a, ctx.kind)
+        if cue is not None and not negate:
+            negate, win = True, cue
+            cover.append(cue)
         if negate:
             fields.pop("_also_within", None)
             anys = fields.pop("_any", None)
@@ -1239,4 +1394,44 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         b1 = group[0][1]
         cover.extend((g[0], g[1]) for g in group[1:])
         out.append(Found(ctx.mk(NotNode, a0, b0, arg=inner), a0, b1, priority=5, cover=cover))
+    if upper is not None:
+        out = [_bounded(ctx, f, upper, "line" in common) for f in out]
     return out
+
+
+_LOCAL_NEG = re.compile(
+    r"(?:(?<!wom[ae]n )(?<!females )(?<!female )\b(?:who|patients?|subjects?|participants?)\s+(?:who\s+|that\s+)?(?:must\s+|should\s+)?(?:have|has|had)\s+(?:not|never)\s+(?:yet\s+|previously\s+|already\s+)?(?:been\s+)?"
+    r"(?:received|had|undergone|treated\s+(?:with|by)|exposed\s+to)"
+    r"|\b(?:previously\s+)?untreated\s+(?:with|by)|\bnot\s+(?:been\s+)?previously\s+(?:received|treated\s+(?:with|by)))\b"
+    r"(?P<rest>[^;.]{0,200})$",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(
+    r"\b(?:but|however|although|except|unless|who\s+(?:have|has|had)(?!\s+not)|and\s+(?:are|is|have|has)|must|should|will|are\s+required|if|respon\w*|benefit|toxicit\w*|recover\w*|side\s+effects?|adverse)\b|\(",
+    re.I,
+)
+
+
+def _local_negation(t: str, a: int, kind: str) -> tuple[int, int] | None:
+    """The negating words before a therapy inside its sentence, unless the criterion's own
+    leading negation or "naive" (negated by the tree, logic._NEG / _NAIVE) already covers it."""
+    lead_at = max(0, a - 260)
+    m = _LOCAL_NEG.search(t[lead_at:a])
+    if not m or _CLAUSE_BREAK.search(m.group("rest")):
+        return None
+    from trialscout.criteria.logic import _CUE, _NAIVE, _NEG
+
+    if _NEG.match(t) or (kind == "inclusion" and _NAIVE.search(t)) or _CUE.search(t, 0, a):
+        return None  # negated by the tree already (leading negation, "naive", "unless/provided")
+    return (lead_at + m.start(), lead_at + m.start("rest"))
+
+
+def _bounded(ctx: Ctx, f: Found, upper: int, lower: bool) -> Found:
+    """'Up to 2 prior regimens': NOT(line 3); 'at least 1 but no more than 3': line 1 AND
+    NOT(line 4)."""
+    capped = _with_line(f.expr, upper)
+    if capped is None:
+        return f
+    neg = ctx.mk(NotNode, f.start, f.end, arg=capped)
+    expr = ctx.mk(AndNode, f.start, f.end, args=[f.expr, neg]) if lower else neg
+    return Found(expr, f.start, f.end, priority=f.priority, cover=f.cover)
