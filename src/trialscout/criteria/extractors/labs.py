@@ -18,6 +18,7 @@ from trialscout.criteria.atoms import (
     MetastasisAtom,
     OrNode,
     SexAtom,
+    UnparsedAtom,
 )
 from trialscout.criteria.extractors.base import (
     CMP,
@@ -32,10 +33,14 @@ from trialscout.criteria.extractors.base import (
 )
 from trialscout.criteria.vocab import bounded_phrases, vocab
 
+# "2.5xULN" (glued: the x may stand right before ULN), "(IULN)", "upper-normal limit (UNL)",
+# "ULN for age", "ULN for the reference lab": the suffix names whose ULN, not a new limit;
+# "ALAT < 3 N": French-written texts put N (normale) for the ULN
 _ULN = (
     r"(?:(?:x|times|\*)\s*)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
-    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper normal limits?|\buln\b|\bunl\b|\bx?i?uln\b|upper limit of the normal range|"
-    r"upper normal range|\(uln\)|(?<=times )(?:the\s*)?normal\b|(?<=x )normal\b|(?:the\s*)?control\b)(?:\s*\((?:uln|unl)\)(?:\s*range)?|\s*range)?"
+    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper[\s-]*normal\s*limits?|(?<![a-wyz])(?:i?uln|i?unl)\b|upper limit of the normal range|"
+    r"upper normal range|\(uln\)|(?<=[\d\s])(?-i:N)(?![A-Za-z/])|(?<=times )(?:the\s*)?(?:institutional\s*)?normal\b(?:\s*limits?)?|(?<=x )normal\b|(?:the\s*)?control\b)(?:\s*\((?:i?uln|i?unl)\)(?:\s*range)?|\s*range)?"
+    r"(?:\s*for\s*(?:age|(?:the\s*)?(?:reference\s*)?(?:lab|laboratory|institution)\b))?"
 )
 _LLN = r"(?:(?:x|times)\s*)?(?:the\s*)?(?:institutional\s*)?(?:lower limits? of (?:the\s*)?normal|\blln\b)"
 # "less than three times the ULN": a spelled-out number, only before a multiple of the ULN/LLN
@@ -48,8 +53,21 @@ _NOT_BELOW = r"(?:not|no)\s+(?:lower|less|smaller|below|under)(?:\s+than)?(?![a-
 # "greater or equal to 70", "less or equal 1.5": "than" left out
 _GE_NO_THAN = r"(?:greater|more|higher)\s+or\s+equal(?:\s+to)?(?![a-z])"
 _LE_NO_THAN = r"(?:less|lower|smaller)\s+or\s+equal(?:\s+to)?(?![a-z])"
+# "= <= 1.5", "greater than/equal to", "> equal to", ">= to 100", "<= than", "= or <": spellings
+# of <= and >= with a stray word or sign; "within 1.5 x ULN" is <= (only before a multiple of the ULN)
+_ODD_LE_GE = (
+    r"=\s*[<>]=|=\s*or\s*[<>]|(?:greater|more|higher|less|lower)\s+than\s*/\s*equal(?:\s+to)?(?![a-z])"
+    r"|[<>]=?\s*equal(?:\s+to)?(?![a-z])|[<>]=\s*(?:to|than)(?![a-z])"
+)
+_WITHIN_ULN = (
+    r"within(?=\s*"
+    + NUM
+    + r"\s*(?:x|times|\*|fold)?\s*(?:the\s*)?(?:institutional\s*|laboratory\s*)?"
+    r"(?:upper|uln|unl|iuln|x?uln))"
+)
 XCMP = (
-    r"(?:[<>]\s*or\s*(?:=|equal(?:\s*to)?)|[<>]\s*/\s*=|=\s*[<>]|"
+    r"(?:" + _ODD_LE_GE + "|" + _WITHIN_ULN + "|"
+    r"[<>]\s*or\s*(?:=|equal(?:\s*to)?)(?:\s*to(?![a-z]))?|[<>]\s*/\s*=|=\s*[<>]|"
     + _NOT_ABOVE
     + "|"
     + _NOT_BELOW
@@ -63,7 +81,26 @@ XCMP = (
 )
 
 
+# a lab value: also a decimal comma ("1,5 mg/dL") and thousands in groups of three split by a
+# space before a count unit ("100 000/mm3"); `_value` reads it
+LNUM = r"(?:\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:\s\d{3})+(?=\s*(?:/|cells\b|per\b))|" + NUM + r")"
+
+
+def _value(raw: str, unit: str | None) -> float:
+    """A lab value as written: "100.000/mm3" and "1.500/mm3" (a dot between groups of three
+    before a cell-count unit) are thousands, not decimals; "100 000" is 100000."""
+    raw = raw.strip()
+    if unit == "/uL" and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
+        return float(raw.replace(".", ""))
+    return number(re.sub(r"(?<=\d)\s(?=\d{3})", "", raw))
+
+
 def cmp_of(s: str) -> Comparator:
+    low = re.sub(r"\s+", " ", s.strip().lower())
+    if low.startswith("within"):
+        return "<="  # "within 1.5 x ULN"
+    if re.fullmatch(_ODD_LE_GE, low):
+        return "<=" if re.search(r"<|less|lower", low) else ">="
     if re.fullmatch(_NOT_ABOVE, s.strip(), re.I):
         return "<="
     if re.fullmatch(_NOT_BELOW, s.strip(), re.I) or re.fullmatch(_GE_NO_THAN, s.strip(), re.I):
@@ -71,6 +108,7 @@ def cmp_of(s: str) -> Comparator:
     if re.fullmatch(_LE_NO_THAN, s.strip(), re.I):
         return "<="
     k = re.sub(r"\s+", "", s.lower())
+    k = re.sub(r"(?<==)to$", "", k)  # "> or = to"
     if re.fullmatch(r"<(?:or)?/?(?:=|equal(?:to)?)|=<", k):
         return "<="
     if re.fullmatch(r">(?:or)?/?(?:=|equal(?:to)?)|=>", k):
@@ -84,7 +122,9 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     alias = v.lab_alias_re
     # glosses after an alias: "(AST)", "(serum glutamic oxaloacetic transaminase [SGOT])",
     # "(AST) (SGOT)"; one level of brackets inside, at most two glosses
-    par = r"(?:\s*[(\[](?:[^()\[\]]|\[[^()\[\]]{0,20}\]){1,60}[)\]]){0,2}"
+    # "(serum glutamic-oxaloacetic transaminase (SGOT) (aspartate aminotransferase (AST))"; a gloss
+    # never holds a comparator, so "ANC (>= 1.5 x 10^9/L)" is a limit, not a gloss
+    par = r"(?:\s*[(\[](?:[^()\[\]<>=]|[\[(][^()\[\]<>=]{0,30}[\])]){1,100}[)\]]){0,2}"
     group = (
         r"(?P<an>"
         + r"(?<![A-Za-z])"
@@ -102,7 +142,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         + XCMP
         + r")\s*"
         + r"(?:(?P<val>"
-        + NUM
+        + LNUM
         + r"|"
         + _WORD_NUM
         + r")\s*(?:(?P<uln>"
@@ -141,18 +181,50 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         + v.unit_re
         + r"))\s*,?\s*"
         r"(?:(?:in|for)\s*(?:the\s*)?(?:presence of|patients? with|subjects? with|participants? with|cases? of|those with|case of|setting of)|"
-        r"if\s*(?:there\s*(?:is|are)\s*)?|with|when|due to|because of|in case of)\s*(?:known\s*|documented\s*|the\s*)?"
+        r"if\s*(?:there\s*(?:is|are)\s*)?|with|when|due to|because of|in case of|for(?=\s+(?:known\s+|documented\s+)?(?:liver|hepatic|bone)\b))\s*(?:known\s*|documented\s*|the\s*)?"
         r"(?P<cond>[^,;().]{3,60}?)\s*(?:\)|(?=[,;.]|$))",
         re.I,
     )
     return lab, alt, cond
 
 
+@lru_cache(maxsize=1)
+def _cond_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Conditional second limits in brackets after a first limit."""
+    leads = r"(?:if|with|in\s*case\s*of|in\s*the\s*presence\s*of|(?:for|in)\s*(?:patients?|subjects?|participants?|those)\s*with)"
+    # "(5 times ULN if liver metastases are present)": the second limit in brackets, its
+    # comparator left out (the first one's holds)
+    elided = re.compile(
+        r"\s*[,;]?\s*\(\s*(?:or\s*)?(?P<cmp>)(?P<val>"
+        + NUM
+        + r")\s*(?:"
+        + _ULN
+        + r")(?P<unit>)\s*,?\s*"
+        + leads
+        + r"\s+(?:known\s+|documented\s+)?(?P<cond>[^,;().<>=\d]{3,60}?)(?:\s*(?:is|are)\s*present)?\s*\)",
+        re.I,
+    )
+    # "(in case of liver metastases: <= 5 times ULN)": the condition first
+    first = re.compile(
+        r"\s*[,;]?\s*\(\s*"
+        + leads
+        + r"\s+(?:known\s+|documented\s+)?(?P<cond>[^,;:().<>=\d]{3,60}?)(?:\s*(?:is|are)\s*present)?\s*[,:]?\s*(?P<cmp>"
+        + XCMP
+        + r")\s*(?P<val>"
+        + NUM
+        + r")\s*(?:"
+        + _ULN
+        + r")(?P<unit>)\s*\)",
+        re.I,
+    )
+    return elided, first
+
+
 _SEX_TAG = r"(?:\[\s*(?P<{g}>(?:fe)?males?|(?:wo)?men)\s*\]|\(\s*(?P<{g}p>(?:fe)?males?|(?:wo)?men)\s*\)|(?:for|in)\s+(?P<{g}f>(?:fe)?males?|(?:wo)?men)(?![a-z]))"
 
 
 @lru_cache(maxsize=1)
-def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """A second limit for the same analyte right after the first ("<= 1.5 mg/dL or <= 1.5 x
     ULN", "< 1.5 mg/dL [males], < 1.4 mg/dL [females]"), and a range ("between 30 and 60
     mL/min", "9-12 g/dL")."""
@@ -162,7 +234,7 @@ def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         r"\s*[,;]?\s*(?P<join>or|and)?\s*(?P<cmp>"
         + XCMP
         + r")\s*(?P<val>"
-        + NUM
+        + LNUM
         + r")\s*(?:(?P<uln>"
         + _ULN
         + r")|(?P<unit>"
@@ -186,7 +258,23 @@ def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         + r")(?![A-Za-z])",
         re.I,
     )
-    return second, rng
+    # "ANC 1500/uL or higher", "creatinine clearance of 50 mL/min or more": no comparator before
+    # the value, the direction written after it
+    post = re.compile(
+        r"(?P<an>(?<![A-Za-z])" + alias + r"(?:\s*\([^()]{1,40}\))?)(?![A-Za-z])"
+        r"(?P<fill>[^<>=\d;.]{0,25}?)(?:\b(?:of|is|be|at)\s*|:\s*)?"
+        r"(?P<val>"
+        + LNUM
+        + r")\s*(?:(?P<uln>"
+        + _ULN
+        + r")|(?P<unit>"
+        + v.unit_re
+        + r")(?![A-Za-z]))\s*(?P<post>or\s+(?:more|greater|higher|above|over|less|lower|below|under))\b"
+        # "50% or greater above the nadir": a change from a reference, not a limit
+        r"(?!\s*(?:above|below|over|under|from|than|increase|decrease|rise|decline|drop|of\s+(?:the\s+)?(?:baseline|nadir)))",
+        re.I,
+    )
+    return second, rng, post
 
 
 def _sex_of(m: re.Match[str], g: str) -> str | None:
@@ -205,17 +293,27 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     "low hemoglobin" < 1 x LLN.
     """
     alias = vocab().lab_alias_re
+    # a gloss after an alias ("(PT)", "(AST/SGOT)") and list joiners ("Potassium, calcium, and magnesium")
+    gl = r"(?:\s*\([^()]{1,20}\))?"
     grp = (
         r"(?P<an>(?<![A-Za-z])"
         + alias
-        + r"(?:\s*(?:and/or|and|or|/|,|&)\s*"
+        + gl
+        + r"(?:\s*(?:,\s*(?:and/or|and|or)|and/or|and|or|/|,|&)\s*"
         + alias
-        + r"){0,3})(?![A-Za-z])"
+        + gl
+        + r"){0,4})(?![A-Za-z])"
     )
+    inst = r"(?:institutional\s*|institution's\s*|laboratory\s*|lab\s*|local\s*)?"
     wnl = re.compile(
         grp
-        + r"(?:\s*(?:levels?|values?|counts?|tests?))?\s*(?:must\s*be\s*|should\s*be\s*|are\s*|is\s*|to\s*be\s*)?"
-        r"(?P<how>within\s*(?:the\s*)?(?:institutional\s*|laboratory\s*)?(?:normal\s*(?:institutional\s*|laboratory\s*)?limits|normal\s*range|limits\s*of\s*normal|range\s*of\s*normal)|\bwnl\b"
+        + r"(?:\s*(?:levels?|values?|counts?|tests?))?\s*(?::\s*|=\s*|must\s*be\s*|should\s*be\s*|are\s*|is\s*|to\s*be\s*)?"
+        r"(?P<how>(?:within|in)\s*(?:the\s*)?"
+        + inst
+        + r"(?:normal\s*"
+        + inst
+        + r"(?:limits?|range|values)|limits?\s*of\s*normal|range\s*of\s*normal|norms?\b|reference\s*range)"
+        r"(?:\s*for\s*(?:age|(?:the\s*)?(?:institution|lab|laboratory))\b)?|\bwnl\b"
         r"|(?:elevated|increased|raised)?\s*(?:above|greater\s*than|higher\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal)"
         r"|(?:below|less\s*than|lower\s*than)\s*(?:the\s*)?(?:institutional\s*)?(?:normal\s*range|normal\s*limits?|normal))",
         re.I,
@@ -245,15 +343,17 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
                 ids = ["calcium_corrected" if i == "calcium" else i for i in ids]
             how = m.group("how").lower()
             limits: list[tuple[Comparator, float | None, float | None]]
-            if how.startswith(("within", "wnl")):
+            if how.startswith(("within", "in", "wnl")):
                 limits = [(">=", None, 1.0), ("<=", 1.0, None)]
             elif re.match(
                 r"(?:elevated|increased|raised)?\s*(?:above|greater|higher)|high|elevated|raised|increased",
                 how,
             ):
                 limits = [(">", 1.0, None)]
-            else:
+            elif re.match(r"below|less|lower|low|decreased", how):
                 limits = [("<", None, 1.0)]
+            else:
+                continue
             atoms: list[Expr] = []
             for ident in ids:
                 assert ident is not None
@@ -318,6 +418,74 @@ def _cond_expr(ctx: Ctx, text: str, a: int, b: int) -> Expr | None:
     return None
 
 
+_NEG_COND = re.compile(
+    r"\s*,?\s*(?P<open>\()?\s*(?:(?:for|in)\s*(?:patients?|subjects?|participants?|those|cases?)?\s*)?"
+    r"(?:(?:if\s*)?without|with\s*no|in\s*the\s*absence\s*of|absence\s*of|if\s*(?:there\s*(?:is|are)\s*)?no"
+    r"|(?:if|when)\s*not\s*(?:due\s*to|caused\s*by|related\s*to|from)?)\s+"
+    r"(?:known\s+|documented\s+|demonstrable\s+|evidence\s+of\s+)?(?P<cond>[^,;().<>=\d]{3,60}?)"
+    r"(?:\s*(?:is|are)\s*present)?\s*(?:\)|(?=[,;.)(]|$|\s+(?:or|and)\b))",
+    re.I,
+)
+
+
+# "< 5 x ULN for patients with liver metastases" with no limit for the others
+_LONE_COND = re.compile(
+    r"\s*,?\s*(?P<open>\()?\s*(?:(?:for|in)\s*(?:patients?|subjects?|participants?|those|cases?)\s*with|if|in\s*the\s*presence\s*of|in\s*case\s*of)\s+"
+    r"(?:known\s+|documented\s+)?(?P<cond>[^,;().<>=\d]{3,60}?)(?:\s*(?:is|are)\s*present)?\s*(?:\)|(?=[,;.)(]|$|\s+(?:or|and)\b))",
+    re.I,
+)
+
+
+def _lone_condition(ctx: Ctx, m: re.Match[str], end: int, base: Expr) -> tuple[Expr, int] | None:
+    """ "ALT < 5 x ULN for patients with liver metastases" (no limit given for the others):
+    IF(cond, limit, unparsed), never an AND that would require the condition."""
+    lm = _LONE_COND.match(ctx.text, end)
+    if lm is None or (lm.group("open") and not lm.group(0).endswith(")")):
+        return None  # "(in case of Gilbert syndrome, a higher bilirubin is allowed)": another rule
+    if re.match(r"(?:not|no|without)\b", lm.group("cond"), re.I):
+        return None  # "if not due to Gilbert's syndrome": the opposite condition
+    cexpr = _cond_expr(ctx, lm.group("cond"), lm.start("cond"), lm.end("cond"))
+    if cexpr is None:
+        return None
+    unknown = ctx.mk(UnparsedAtom, lm.start("cond"), lm.end("cond"))
+    return ctx.mk(IfNode, m.start(), lm.end(), cond=cexpr, then=base, otherwise=unknown), lm.end()
+
+
+def _negated_condition(
+    ctx: Ctx,
+    m: re.Match[str],
+    analytes: list[tuple[str, str, int]],
+    ids: list[str | None],
+    end: int,
+    base: Expr,
+    cond_re: re.Pattern[str],
+) -> tuple[Expr, int] | None:
+    """ "<= 3 x ULN for patients without liver metastases; <= 5 x ULN for patients with liver
+    metastases": the first limit holds without the condition, the second with it, so
+    IF(cond, second, first), when both halves name the same condition. A lone "<= 2.5 x ULN
+    without liver metastases" is IF(cond, unparsed, limit): the limit binds only without the
+    condition and the text gives none with it (never an AND with the condition, which would
+    require it)."""
+    t = ctx.text
+    nm = _NEG_COND.match(t, end)
+    if nm is None:
+        return None
+    neg = _cond_expr(ctx, nm.group("cond"), nm.start("cond"), nm.end("cond"))
+    if neg is None:
+        return None
+    cm = cond_re.match(t, nm.end())
+    if cm is None:
+        a, b = nm.start("cond"), nm.end("cond")
+        unknown = ctx.mk(UnparsedAtom, a, b)
+        return ctx.mk(IfNode, m.start(), nm.end(), cond=neg, then=unknown, otherwise=base), nm.end()
+    cexpr = _cond_expr(ctx, cm.group("cond"), cm.start("cond"), cm.end("cond"))
+    skip = {"text", "span"}
+    if cexpr is None or cexpr.model_dump(exclude=skip) != neg.model_dump(exclude=skip):
+        return None
+    then = _second_limit(ctx, m, analytes, ids, nm.end(), cm, uln=None)
+    return ctx.mk(IfNode, m.start(), cm.end(), cond=cexpr, then=then, otherwise=base), cm.end()
+
+
 def _second_limit(
     ctx: Ctx,
     m: re.Match[str],
@@ -326,13 +494,14 @@ def _second_limit(
     end: int,
     lm: re.Match[str],
     uln: bool | None,
+    default_cmp: str | None = None,
 ) -> Expr:
     """The analyte group of `m` with the second limit `lm` reads (groups cmp, val, unit): a
     conditional limit ("or <= 5 x ULN with liver metastases") or a second one ("< 1.4 mg/dL
     [females]"). `uln` says whether the value is a multiple of the ULN; None: when it has no
-    unit."""
-    val = number(lm.group("val"))
+    unit. `default_cmp`: the comparator where `lm` states none."""
     unit = vocab().canonical_unit(lm.group("unit")) if lm.group("unit") else None
+    val = _value(lm.group("val"), unit)
     as_uln = not unit if uln is None else uln
     return _group_expr(
         ctx,
@@ -345,7 +514,7 @@ def _second_limit(
         val if as_uln else None,
         None,
         unit,
-        cmp_of(lm.group("cmp")),
+        cmp_of(lm.group("cmp")) if lm.group("cmp") else (default_cmp or "="),
     )
 
 
@@ -398,7 +567,8 @@ def _group_expr(
 @needs_low_match(bounded_phrases(vocab().lab_aliases))
 def extract_labs(ctx: Ctx) -> list[Found]:
     lab_re, alt_re, cond_re = _patterns()
-    second_re, rng_re = _extra_patterns()
+    elided_re, first_re = _cond_patterns()
+    second_re, rng_re, post_re = _extra_patterns()
     v = vocab()
     t = ctx.text
     out: list[Found] = []
@@ -444,15 +614,15 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         if m.group("val"):
             if not m.group("val")[0].isdigit() and not (m.group("uln") or m.group("lln")):
                 continue
-            raw = number(m.group("val"))
+            if m.group("unit") and not (m.group("uln") or m.group("lln")):
+                unit = v.canonical_unit(m.group("unit"))
+            raw = _value(m.group("val"), unit)
             if m.group("uln"):
                 uln = raw
             elif m.group("lln"):
                 lln = raw
             else:
                 value = raw
-                if m.group("unit"):
-                    unit = v.canonical_unit(m.group("unit"))
         elif m.group("uln1"):
             uln = 1.0
         elif m.group("lln1"):
@@ -474,8 +644,19 @@ def extract_labs(ctx: Ctx) -> list[Found]:
 
         base = _group_expr(ctx, m, analytes, ids, m.start(), end, value, uln, lln, unit, c)
         expr: Expr = base
+        paired = _negated_condition(ctx, m, analytes, ids, end, base, cond_re)
         cm = cond_re.match(t, end)
-        if cm:
+        vm = None if cm else (elided_re.match(t, end) or first_re.match(t, end))
+        vexpr = _cond_expr(ctx, vm.group("cond"), vm.start("cond"), vm.end("cond")) if vm else None
+        if paired is not None:
+            expr, end = paired
+        elif vm is not None and vexpr is not None:
+            then = _second_limit(ctx, m, analytes, ids, end, vm, uln=True, default_cmp=c)
+            end = vm.end()
+            expr = ctx.mk(IfNode, m.start(), end, cond=vexpr, then=then, otherwise=base)
+        elif cm is None and (lone := _lone_condition(ctx, m, end, base)) is not None:
+            expr, end = lone
+        elif cm:
             cexpr = _cond_expr(ctx, cm.group("cond"), cm.start("cond"), cm.end("cond"))
             if cexpr is not None:
                 # a limit with no unit we know is a multiple of the ULN ("<= 5 x ULN")
@@ -508,6 +689,7 @@ def extract_labs(ctx: Ctx) -> list[Found]:
             end = sm.end()
         out.append(Found(expr, m.start(), end, priority=9))
     out += _extract_range(ctx, [(f.start, f.end) for f in out], rng_re)
+    out += _extract_post(ctx, [(f.start, f.end) for f in out], post_re)
     out += _extract_normal(ctx, [(f.start, f.end) for f in out])
     return out
 
@@ -525,6 +707,13 @@ def _extract_range(ctx: Ctx, taken: list[tuple[int, int]], rng_re: re.Pattern[st
             re.I,
         ):
             continue
+        op = ctx.text.rfind("(", 0, m.start())
+        if op > ctx.text.rfind(")", 0, m.start()) and re.search(
+            r"\b(?:patients?|subjects?|participants?|those)\s+with\b",
+            ctx.text[op : m.start()],
+            re.I,
+        ):
+            continue  # "(... patients with an HbA1c level between 7-8% will need monitoring)": a subgroup note
         analytes = _split_analytes(m.group("an"))
         ids = [v.lab_for(al) for al, _, _ in analytes]
         if len(ids) != 1 or ids[0] is None:
@@ -552,5 +741,46 @@ def _extract_range(ctx: Ctx, taken: list[tuple[int, int]], rng_re: re.Pattern[st
         out.append(
             Found(ctx.mk(AndNode, m.start(), m.end(), args=args), m.start(), m.end(), priority=9)
         )
+        taken.append(m.span())
+    return out
+
+
+def _extract_post(ctx: Ctx, taken: list[tuple[int, int]], post_re: re.Pattern[str]) -> list[Found]:
+    """ "Hemoglobin 9.0 g/dL or higher": >= 9.0 g/dL; "bilirubin 1.5 mg/dL or lower": <=."""
+    v = vocab()
+    out: list[Found] = []
+    for m in finditer(post_re, ctx):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        if re.search(
+            r"\b(?:within|days?|weeks?|months?|years?|hours?|grade|cycles?|doses?|prior|after|before|doubling|velocity|slope|increase|decrease|change|rise)\b",
+            m.group("fill"),
+            re.I,
+        ):
+            continue
+        analytes = _split_analytes(m.group("an"))
+        ids = [v.lab_for(al) for al, _, _ in analytes]
+        if not ids or any(i is None for i in ids):
+            continue
+        post = m.group("post").lower()
+        c: Comparator = (
+            ">=" if any(w in post for w in ("more", "greater", "higher", "above", "over")) else "<="
+        )
+        unit = None if m.group("uln") else v.canonical_unit(m.group("unit"))
+        val = _value(m.group("val"), unit)
+        expr = _group_expr(
+            ctx,
+            m,
+            analytes,
+            ids,
+            m.start(),
+            m.end(),
+            None if m.group("uln") else val,
+            val if m.group("uln") else None,
+            None,
+            unit,
+            c,
+        )
+        out.append(Found(expr, m.start(), m.end(), priority=9))
         taken.append(m.span())
     return out
