@@ -398,7 +398,7 @@ _UNCONTROLLED_B = re.compile(
 )
 # a status word right before the term ("poorly controlled hypertension"): covered by the atom
 _STATUS_LEAD = re.compile(
-    r"(?:(?:fresh|advanced|acquired|congenital|or|major|life[\s-]threatening|malignant|complete|uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant)\s+)+$",
+    r"(?:(?:fresh|advanced|acquired|congenital|or|major|life[\s-]threatening|malignant|complete|partial|unresolved|uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant|serious|severe|significant|clinically significant|acute|subacute|chronic)\s*,?\s+)+$",
     re.I,
 )
 _UNCONTROLLED_A = re.compile(
@@ -582,7 +582,7 @@ _NOT_A_CONDITION = re.compile(
     re.I,
 )
 _AFTER_NOT_CONDITION = re.compile(
-    r"\s*(?:\)\s*)?(?:prophyla\w+|premedication)\b|\s+to\s+(?:the\s+)?(?:fetus|foetus|unborn|embryo|nursing infants?)\b",
+    r"\s*(?:\)\s*)?(?:prophyla\w+|premedication)\b|\s+(?:to|in)\s+(?:the\s+)?(?:fetus|foetus|unborn|embryo|(?:nursing|breast-?fed)\s+infants?)\b",
     re.I,
 )
 _INFECTION_WITH = re.compile(
@@ -624,6 +624,11 @@ _GENERIC_THEN = re.compile(
 )
 
 
+_EXAMPLES_NEXT = re.compile(
+    r"\s*(?:,|\()?\s*(?:including|such as|e\.\s?g\.?|eg\b|for example|like)\b", re.I
+)
+
+
 def _generic_condition(ctx: Ctx, text: str, b: int) -> bool:
     return bool(_GENERIC_HEAD.search(text)) and bool(_GENERIC_THEN.search(ctx.text[b:]))
 
@@ -650,8 +655,12 @@ _ABSORB_OBJ = re.compile(
     r"(?:\s+of\s+(?:the\s+)?(?:oral\s+)?(?:study\s+)?(?:drugs?|treatment|medications?|therapy|agents?))?",
     re.I,
 )
+_ABSORB_NAMED = re.compile(
+    r"\s+of\s+(?:the\s+)?(?:oral\s+)?(?:study\s+|investigational\s+)?(?:drugs?|medications?|treatment|therapy|agents?|[A-Za-z][\w-]*\d[\w-]*|[a-z]+(?:mab|nib|lib|mus|lisib|parib|ciclib|stat|platin|taxel|tecan|rubicin|tide|mide))\b",
+    re.I,
+)
 _SWALLOW_OBJ = re.compile(
-    r"\s+(?:and\s+retain\s+)?(?:the\s+)?(?:oral\s+)?(?:study\s+)?(?:[\w-]+\s+)?(?:capsules?|tablets?|pills?|medications?|drugs?)\b(?:\s+whole)?",
+    r"\s+(?:(?:and|or|and/or)\s+(?:to\s+)?retain\s+)?(?:the\s+|an?\s+)?(?:oral\s+)?(?:study\s+)?(?:[\w-]+\s+)?(?:capsules?|tablets?|pills?|medications?|drugs?)\b(?:\s+(?:or|and|and/or)\s+(?:capsules?|tablets?|pills?))?(?:\s+whole)?",
     re.I,
 )
 # words after a condition that only gloss it: "of any cause", "(watery stool)"
@@ -659,7 +668,13 @@ _GLOSS_AFTER = re.compile(
     r"(?:\s*(?:of|from|due to)\s+any\s+(?:cause|etiology|aetiology|origin)|\s*,?\s*whatever the cause|\s*,?\s*regardless of (?:the\s+)?(?:cause|etiology)"
     r"|\s*\(\s*watery\s+stools?\s*\)|\s*\(\s*oxygen[\s-]+dependent\s*\)"
     r"|\s+(?:on|by|at)\s+(?:the\s+)?(?:(?:screening|baseline|pre-?treatment)\s+)?(?:(?:chest|thoracic|brain|abdominal|head)\s+)?"
-    r"(?:computed\s+tomograph(?:y|ic)?|ct|hrct|mri|magnetic resonance imaging|x-?rays?|radiograph\w*|imaging|pet(?:/ct)?)(?:\s*\(\s*(?:ct|mri|hrct)\s*\))?(?:\s+(?:scans?|imaging))?)+",
+    r"(?:computed\s+tomograph(?:y|ic)?|ct|hrct|mri|magnetic resonance imaging|x-?rays?|radiograph\w*|imaging|pet(?:/ct)?|ecgs?|ekgs?|electrocardiogra(?:m|ms|phy)(?:\s*\(\s*(?:ecg|ekg)\s*\))?)(?:\s*\(\s*(?:ct|mri|hrct)\s*\))?(?:\s+(?:scans?|imaging))?)+",
+    re.I,
+)
+# "(defined as ongoing signs/symptoms related to the infection without improvement despite
+# appropriate antibiotics ...)": the NCI definition of an uncontrolled infection
+_INF_DEFINED = re.compile(
+    r"\s*\(?\s*defined\s+as\s+(?:exhibiting\s+)?ongoing\s+signs\s*(?:/|and|or)\s*symptoms\s+related\s+to\s+the\s+infection\s+(?:and\s+)?without\s+improvement,?\s+despite\s+appropriate\s+antibiotics(?:\s*,\s*antiviral\s+therapy)?,?\s+(?:and/or\s+|or\s+)?(?:other\s+)?treatment\s*\)?",
     re.I,
 )
 _GLOSS_LATER = re.compile(
@@ -671,11 +686,16 @@ _FLUID_LEAD = re.compile(
     re.I,
 )
 _KIND_LEAD = re.compile(
-    r"(?:(?:viral|fungal|bacterial|parasitic|opportunistic|mycobacterial|protozoal)\s*(?:,|/|or|and|and/or)\s*)+$",
+    r"(?:(?:viral|fungal|bacterial|parasitic|opportunistic|mycobacterial|protozoal)\s*(?:,\s*)?(?:/|and/or|or|and)?\s*)+(?:other\s+)?$",
     re.I,
 )
 _BECAUSE_AFTER = re.compile(r"[^.;]{0,40}?,?\s*because\s+[^.;]*", re.I)
-_ABLE_TO = re.compile(r"(?<!un)(?<!in)\bable\s+to\s+swallow", re.I)
+_ABLE_TO = re.compile(r"(?<!un)(?<!in)\b(?:able|ability)\s+to\s+swallow", re.I)
+# "any condition that impairs (the patient's) ability to swallow": the ability is lost
+_IMPAIRS_ABILITY = re.compile(
+    r"\b(?:impair\w*|affect\w*|interfer\w*\s+with|compromis\w*|limit\w*|prevent\w*|reduc\w*|lack\s+of|loss\s+of)\s+(?:the\s+)?(?:(?:patient|subject|participant)(?:'s|s')?\s+|his\s+|her\s+|their\s+)?$",
+    re.I,
+)
 _CLASS_WITH_EXAMPLES = frozenset({"autoimmune_disease", "immune_condition_requiring_steroids"})
 _EXAMPLE_LEAD = re.compile(
     r"[^.;()]{0,60}?(?P<k>\(?\s*\b(?:including|such as|e\.\s?g\.?|for example)(?:,?\s*but\s+not\s+limited\s+to)?(?:\s*the\s+following)?\s*:?)",
@@ -737,6 +757,12 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
                 pending_cover.append((a, wm_.end()))
                 continue
         if ident == "systemic_disease" and _generic_condition(ctx, pm.text, b):
+            if _EXAMPLES_NEXT.match(t, b):
+                # "Uncontrolled intercurrent illness including, but not limited to, ongoing
+                # infection, ...": the head only leads in to the conditions listed, whose
+                # atoms hold it (as "Significant medical conditions such as shock ...")
+                sl = _STATUS_LEAD.search(t, max(0, a - 45), a)
+                pending_cover.append((sl.start() if sl else a, b))
             continue  # "any medical condition that would interfere ...": the review atom's
         last = last_by_id.get(ident)
         perm = _PERMIT_SENTENCE.match(t, b)
@@ -940,6 +966,15 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         )
         if fl:
             cover.append((fl.start(), a))
+        if ident == "gi_malabsorption" and pm.text.lower().endswith("absorption"):
+            ob = _ABSORB_NAMED.match(t, b)
+            if ob:
+                cover.append((b, ob.end()))  # "alter the absorption of RAD001": what is absorbed
+        if ident == "active_infection":
+            idf = _INF_DEFINED.search(t, b, clause_end)
+            if idf and idf.start() - b < 40:
+                cover.append((b, idf.end()))
+                skip.append(idf.span())  # "related to the infection": not a second one
         bc = _BECAUSE_AFTER.match(t, b)
         if bc:
             cover.append((b, bc.end()))  # "..., because sonazoid contains egg": the reason
@@ -964,8 +999,13 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             # atom can hold (docs/criteria-gold.md `unparsed`): unknown, for a person to read
             atom = ctx.mk(UnparsedAtom, a, b)
         if ident == "dysphagia" and _ABLE_TO.search(t, max(0, a - 25), b):
-            # "Able to swallow pills" (inclusion): the patient must NOT have dysphagia
-            atom = ctx.mk(NotNode, a, b, arg=atom)
+            imp = _IMPAIRS_ABILITY.search(t, max(0, a - 60), a)
+            if imp:
+                # "any condition that impairs patient's ability to swallow whole pills"
+                cover.append((imp.start(), a))
+            else:
+                # "Able to swallow pills" (inclusion): the patient must NOT have dysphagia
+                atom = ctx.mk(NotNode, a, b, arg=atom)
         # an example named in "(eg, ...)" keeps its atom inside a judged clause ("any medical
         # condition (eg, active systemic infection) that is likely to interfere")
         pr = 10 if any(e.start() <= a < e.end() for e in _EG_PAREN.finditer(t, 0, b + 1)) else 6
@@ -976,12 +1016,16 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
     # "New York Heart Association class III or IV" with no heart term: heart failure class
     if "heart" in ctx.low or "nyha" in ctx.low:
         for nm in _NYHA.finditer(t):
-            if nm.group("c") is None or any(
-                x <= nm.start() < y for f in out for x, y in f.regions()
-            ):
+            cls = nm.group("c") or nm.group("c2")
+            if cls is None or any(x <= nm.start() < y for f in out for x, y in f.regions()):
                 continue
-            n = _grade(nm.group("c"))
-            c = nm.group("cmp") or nm.group("cmp3")
+            if nm.group("c") is None and any(
+                isinstance(f.expr, ConditionAtom) and f.expr.condition == "heart_failure"
+                for f in out
+            ):
+                continue  # "heart failure class III/IV (CHF) per NYHA": that atom's class
+            n = _grade(cls)
+            c = nm.group("cmp") or nm.group("cmp3") or nm.group("cmp2")
             if c and comparator(c) == ">":
                 n += 1
             atom = ctx.mk(
@@ -1619,7 +1663,7 @@ def extract_measurements(ctx: Ctx) -> list[Found]:
 
 _REPRO = re.compile(
     r"(?P<plan>(?:plan(?:ning|s)?|intend(?:ing|s)?|wish(?:ing)?|desire|want(?:ing)?|expect(?:ing)?|hop(?:e|es|ing))\s*(?:to\s*)?(?:become\s*|get\s*|be\s*)?(?:pregnan\w*|conceive|father\w*|have (?:a )?child(?:ren)?)|(?:pregnancy|conception) plans?)"
-    r"|(?P<test>(?:to\s+)?(?:rule[\s-]*out|exclude)\s+(?:a\s+|any\s+)?pregnancy|(?:negative\s*(?:(?:in|on|for)\s+)?(?:[\w()/-]+\s+){0,6}?pregnancy test)|(?:pregnancy test)[^.;]{0,40}?negative)"
+    r"|(?P<test>(?:to\s+)?(?:rule[\s-]*out|exclude)\s+(?:a\s+|any\s+)?pregnancy|(?:negative\s*(?:(?:in|on|for)\s+)?(?:[\w()/-]+\s+){0,10}?pregnancy test)|(?:pregnancy test)[^.;]{0,40}?negative)"
     r"|(?P<preg>pregnan(?:t|cy|cies)|(?:are|is) pregnant|gestation)"
     r"|(?P<bf>breast[\s-]*feeding|breastfeed\w*|lactating|lactation|nursing(?! home)|breast[\s-]*fed|breast[\s-]*feed\b)"
     r"|(?P<contra>contracepti\w*|birth control|barrier method|abstinence|intrauterine device|sterili[sz]\w*|child[\s-]*bearing (?:potential|age)|reproductive (?:potential|age)|wocbp)",
@@ -1648,7 +1692,10 @@ _REPRO_DETAIL = re.compile(
     r"|(?:naturally |surgically )?post[\s-]*menopausal(?:\s+for\s+(?:at\s+least\s+)?\S+\s+(?:consecutive\s+)?(?:months?|years?))?"
     r"|surgically steril\w*|(?:bilateral\s+)?(?:oophorectomy|salpingectomy|tubal ligation)|hysterectomy|vasectomy"
     r"|(?:natural|spontaneous)?\s*amenorrh\w*(?:\s+for\s+\S+\s+(?:consecutive\s+)?months?)?|no menses for [^.;)]{0,30}"
-    r"|(?:not )?(?:be )?of (?:child[\s-]*bearing|reproductive) potential",
+    r"|(?:not )?(?:be )?of (?:child[\s-]*bearing|reproductive) potential"
+    # how non-pregnancy is confirmed and who needs no test (sponsor template)
+    r"|confirmation that the (?:subject|patient|participant|woman|female) is not pregnant must be established by [^.;]*"
+    r"|pregnancy test(?:ing|s)? (?:is|are) not (?:required|needed|necessary) (?:for|in) [^.;]*",
     re.I,
 )
 _CONTRA_REAL = re.compile(
@@ -1657,6 +1704,12 @@ _CONTRA_REAL = re.compile(
 )
 _CONTRA_LEAD = re.compile(
     r"(?:(?:willing|agree|able|consent)\w*\s+(?:and\s+\w+\s+)?to\s+)?(?:use|using|practi[cs]e|practi[cs]ing|employ|perform|take|accept|adopt)\s+(?:[\w-]+[\s-]+){0,4}$",
+    re.I,
+)
+_INFANTS = re.compile(r"\s+infants?\b", re.I)
+# "positive (serum) pregnancy test": a test that shows the pregnancy
+_POS_TEST = re.compile(
+    r"(?:(?:a|have\s+a|has\s+a|had\s+a)\s+)?positive\s+(?:(?:serum|urine|urinary|blood|beta[\s-]*h?cg|β-?h?cg|hcg)\s+(?:or\s+(?:serum|urine|urinary|blood)\s+)?)*$",
     re.I,
 )
 _REPRO_PRE = re.compile(
@@ -1681,6 +1734,8 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 Found(ctx.mk(ReproductiveAtom, a, b, state="planning_pregnancy"), a, b, priority=7)
             )
         elif g == "test":
+            if out and any(x <= a < y for x, y in details):
+                continue  # "Confirmation that the subject is not pregnant must be established by a negative serum pregnancy test": the detail of the atom before
             preg = [
                 f
                 for f in out
@@ -1695,6 +1750,15 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
             inner = ctx.mk(ReproductiveAtom, a, b, state="pregnant")
             out.append(Found(ctx.mk(NotNode, a, b, arg=inner), a, b, priority=7))
         elif g == "preg":
+            if re.match(r"\s*tests?\b", t[b:], re.I):
+                pt = _POS_TEST.search(t, max(0, a - 60), a)
+                if pt:
+                    # "have a positive serum pregnancy test": pregnant
+                    tb = re.match(r"\s*tests?\b(?:\s+results?)?", t[b:], re.I)
+                    end = b + (tb.end() if tb else 0)
+                    atom = ctx.mk(ReproductiveAtom, pt.start(), end, state="pregnant")
+                    out.append(Found(atom, pt.start(), end, priority=7))
+                    continue
             if re.search(r"test|prevent|avoid", t[b : b + 15], re.I):
                 continue
             if re.search(
@@ -1706,6 +1770,8 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                 continue
             out.append(Found(ctx.mk(ReproductiveAtom, a, b, state="pregnant"), a, b, priority=6))
         elif g == "bf":
+            if any(x <= a < y for x, y in details) and _INFANTS.match(t, b):
+                continue  # "risk for adverse events in nursing infants": not the patient's state
             out.append(
                 Found(ctx.mk(ReproductiveAtom, a, b, state="breastfeeding"), a, b, priority=6)
             )
@@ -1742,11 +1808,28 @@ def extract_reproductive(ctx: Ctx) -> list[Found]:
                     + ([(lead.start(), a)] if lead else []),
                 )
             )
+    if len(out) > 1:
+        # "Pregnancy testing is not required for ... surgically sterilized women": who needs no
+        # test, not a contraception requirement (an atom of its own only when it is the sole one)
+        out = [
+            f
+            for f in out
+            if not (
+                isinstance(f.expr, ReproductiveAtom)
+                and f.expr.state == "contraception"
+                and "steril" in f.expr.text.lower()
+                and any(x <= f.start and f.end <= y for x, y in details)
+            )
+        ] or out
     if out:
         # (a detail that is itself the words of another atom stays that atom's; one after
         # "unless" goes with the atoms of that part, which the tree builds on its own)
         for d in details:
-            if any(f.start < d[1] and d[0] < f.end for f in out[1:]):
+            inner = [f for f in out[1:] if f.start < d[1] and d[0] < f.end]
+            if inner:
+                # "because there is an unknown but potential risk ... in nursing infants ...,
+                # breastfeeding should be discontinued": the detail explains the atom in it
+                inner[0].cover.append(d)
                 continue
             same = [f for f in out if not _UNLESS.search(t, min(f.start, d[0]), max(f.start, d[0]))]
             (same[0] if same else out[0]).cover.append(d)
