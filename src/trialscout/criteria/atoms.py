@@ -311,6 +311,8 @@ class ParsedCriteria(BaseModel):
 
 def iter_atoms(expr: Expr) -> list[Expr]:
     """Every leaf of a tree, left to right."""
+    if type(expr) in _LEAF_TYPES:  # most calls: a leaf (`isinstance` on a model is slow)
+        return [expr]
     if isinstance(expr, AndNode | OrNode):
         out: list[Expr] = []
         for a in expr.args:
@@ -321,3 +323,7 @@ def iter_atoms(expr: Expr) -> list[Expr]:
     if isinstance(expr, IfNode):
         return iter_atoms(expr.cond) + iter_atoms(expr.then) + iter_atoms(expr.otherwise)
     return [expr]
+
+
+# the atom classes themselves (no operator is one of them): `iter_atoms`' fast path
+_LEAF_TYPES: frozenset[type] = frozenset(typing.get_args(AtomTypes))

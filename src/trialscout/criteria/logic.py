@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
@@ -29,7 +30,7 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import read_table, vocab
+from trialscout.criteria.vocab import folded, read_table, vocab
 
 _STOP = frozenset(
     [
@@ -650,13 +651,20 @@ def _strip(x: object) -> object:
 
     Read from the nodes' fields directly: equal to stripping `model_dump()` (every field,
     nested nodes as dicts) without building the dump."""
-    if isinstance(x, BaseModel):
+    t = type(x)
+    is_model = _IS_MODEL.get(t)
+    if is_model is None:  # `isinstance` on a model class is slow: once per type
+        is_model = _IS_MODEL[t] = isinstance(x, BaseModel)
+    if is_model:
         return {k: _strip(v) for k, v in x.__dict__.items() if k not in ("text", "span")}
     if isinstance(x, dict):
         return {k: _strip(v) for k, v in x.items() if k not in ("text", "span")}
     if isinstance(x, list):
         return [_strip(v) for v in x]
     return x
+
+
+_IS_MODEL: dict[type, bool] = {}
 
 
 def _same(a: Expr, b: Expr) -> bool:
@@ -818,7 +826,6 @@ _ABBREV = re.compile(r"[(\[]\s*[A-Za-z][A-Za-z0-9\-/.]{0,11}\s*[)\]]")
 
 def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
     """Regions of [a, b) that never make a criterion unparsed (filler, examples, abbrevs)."""
-    t = ctx.text
     out = _spans(_FILLER, ctx, a, b)
     out += _spans(_ABBREV, ctx, a, b)
     out += _spans(_LABEL, ctx, a, b)
@@ -827,7 +834,7 @@ def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int
         out += _spans(_TABLE_PHRASE, ctx, a, b)
     out += _qualifier_regions(ctx, kept, a, b)
     first_atom = min((f.start for f in kept), default=b)
-    for m in _EXAMPLES.finditer(t, a, b) if may_match(_EXAMPLES, ctx) else ():
+    for m in _finditer(_EXAMPLES, ctx, a, b) if may_match(_EXAMPLES, ctx) else ():
         if first_atom < m.start():  # the head is parsed: its examples are not content
             out.append(m.span())
     return out
@@ -835,7 +842,31 @@ def _free_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int
 
 def _spans(rx: re.Pattern[str], ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     """Spans of `rx` in text[a:b]; none without searching when `may_match` rules it out."""
-    return [m.span() for m in rx.finditer(ctx.text, a, b)] if may_match(rx, ctx) else []
+    return [m.span() for m in _finditer(rx, ctx, a, b)] if may_match(rx, ctx) else []
+
+
+# id(rx) -> (rx, `vocab.folded(rx)`); the entry keeps rx, so its id is not reused
+_FOLDED: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+
+
+def _fast(rx: re.Pattern[str], ctx: Ctx) -> tuple[re.Pattern[str], str]:
+    """`rx` and the text to search with it, as the faster equivalent when there is one:
+    on ASCII text a case-insensitive regex finds the same spans as its case-sensitive
+    fold (`vocab.folded`) does in the lower-cased text, several times faster. Only the
+    spans of such matches may be used (their groups are lower-cased)."""
+    entry = _FOLDED.get(id(rx))
+    if entry is None or entry[0] is not rx:
+        entry = _FOLDED[id(rx)] = (rx, folded(rx) if rx.flags & re.I else None)
+    f = entry[1]
+    if f is not None and ctx.low.isascii():
+        return f, ctx.low
+    return rx, ctx.text
+
+
+def _finditer(rx: re.Pattern[str], ctx: Ctx, a: int, b: int) -> Iterator[re.Match[str]]:
+    """`rx.finditer(ctx.text, a, b)`, by way of `_fast`: use the spans only."""
+    r, t = _fast(rx, ctx)
+    return r.finditer(t, a, b)
 
 
 def _qualifier_regions(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[tuple[int, int]]:
@@ -977,7 +1008,7 @@ def _drop_examples(ctx: Ctx, kept: list[Found], a: int, b: int) -> list[Found]:
     if len(kept) < 2:
         return kept
     drop: set[int] = set()
-    for m in _EXAMPLES.finditer(ctx.text, a, b):
+    for m in _finditer(_EXAMPLES, ctx, a, b):  # spans only
         if not any(f.expr.type == "prior_therapy" for f in kept if f.end <= m.start()):
             continue
         for i, f in enumerate(kept):
@@ -1045,7 +1076,10 @@ def _attach_windows(ctx: Ctx, kept: list[Found], b: int) -> None:
 def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
     """Tree for the text [a, b) of a criterion; second value: fully parsed."""
     # (`may_match`: a cheap literal test on the whole criterion before the slow regex)
-    cue = _CUE.search(ctx.text, a, b) if may_match(_CUE, ctx) else None
+    cue = None
+    if may_match(_CUE, ctx):  # (only the span of `cue` is used: `_fast` may fold it)
+        cue_rx, cue_text = _fast(_CUE, ctx)
+        cue = cue_rx.search(cue_text, a, b)
     if cue and cue.start() > a + 2:
         cend = _clause_end(ctx.text, cue.end(), b)
         main, ok1 = build(ctx, founds, a, cue.start())

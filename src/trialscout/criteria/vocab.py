@@ -289,6 +289,21 @@ class PhraseMatcher:
         return None
 
     def find(self, text: str) -> list[PhraseMatch]:
+        """Phrases in `text`, longest first where they overlap, in text order.
+
+        The matches of the last text are remembered: several extractors ask one matcher
+        about the same criterion. Each call gets a list of its own.
+        """
+        last = self._last
+        if last is not None and (last[0] is text or last[0] == text):
+            return list(last[1])
+        found = self._find(text)
+        self._last = (text, tuple(found))
+        return found
+
+    _last: tuple[str, tuple[PhraseMatch, ...]] | None = None
+
+    def _find(self, text: str) -> list[PhraseMatch]:
         # keyword gate: on ASCII text every match holds a whole keyword once squashed
         gate = self._gate
         if gate is not None and text.isascii() and gate.search(_squashed_low(text)) is None:
