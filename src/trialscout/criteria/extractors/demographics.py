@@ -257,8 +257,23 @@ def extract_age(ctx: Ctx) -> list[Found]:
             re.I,
         )
     ]
+    # when the age is taken: "Age >= 18 years at the time of signing informed consent"
+    when = _AGE_WHEN.match(t, b)
+    if when and not re.match(
+        r"\s*(?:signing|signature|giving|providing|obtaining|informed|written)",
+        t[when.end() :],
+        re.I,
+    ):
+        cover.append(when.span())
     return [Found(atom, a, b, priority=7, cover=cover)]
 
+
+_AGE_WHEN = re.compile(
+    r"\s*,?\s*(?:(?:at|on|by)\s+(?:the\s+)?(?:time|day|date)\s+of|when\s+(?:enrolled|registered|signing))\s+"
+    r"(?:consent|enrol?ment|registration|screening|study\s+entry|entry|randomi[sz]ation|inclusion|"
+    r"diagnosis|first\s+dose|treatment|onto\s+(?:this|the)\s+study|(?:on|onto|in)\s+(?:this|the)\s+study|study\s+enrol?ment)?",
+    re.I,
+)
 
 _SEX = re.compile(
     r"^(?:(?:patients?|subjects?|participants?)\s*(?:must\s*be\s*|who\s*are\s*)?)?"
@@ -329,8 +344,8 @@ def extract_sex(ctx: Ctx) -> list[Found]:
 
 
 _SCALE = (
-    r"(?P<scale>eastern cooperative (?:oncology )?group|ecog|zubrod|karnofsky|kps|lansky|lps|"
-    r"world health organi[sz]ation|who|gog|swog)"
+    r"(?P<scale>eastern co-?operative (?:oncology )?group|ecog|zubrod|karnofsky|kps|lansky|lps|"
+    r"world health organi[sz]ation|who|gog|swog|southwest oncology group)"
 )
 # a spelled-out grade: "Zubrod performance status of two or less"
 _PNUM = r"(?:\d{1,3}|zero|one|two|three|four|five)(?![A-Za-z])"
@@ -366,7 +381,7 @@ _PERF_BARE = re.compile(
 
 def _scale(s: str) -> str:
     s = s.lower()
-    if s.startswith(("ecog", "eastern", "zubrod", "gog", "swog")):
+    if s.startswith(("ecog", "eastern", "zubrod", "gog", "swog", "southwest")):
         return "ECOG"
     if s.startswith(("karnofsky", "kps")):
         return "KPS"
@@ -389,10 +404,17 @@ def extract_performance(ctx: Ctx) -> list[Found]:
     out: list[Found] = []
     named = bool(re.search(_SCALE, t, re.I))
     for rx in (_PERF, _PERF_REV, _PERF_BARE):
-        if rx is _PERF_BARE and (named or out):
+        if rx is _PERF_BARE and out:
             continue
         for m in rx.finditer(t):
             scale = "ECOG" if rx is _PERF_BARE else _scale(m.group("scale"))
+            if rx is _PERF_BARE and named:
+                # a scale is named: only where it is named right after the grade
+                # ("0-2 according to Southwest Oncology Group criteria")
+                tail = _PERF_TAIL.match(t, m.end())
+                if tail is None or tail.group("scale") is None:
+                    continue
+                scale = _scale(tail.group("scale"))
             fill = m.groupdict().get("fill") or ""
             needs_cue = scale == "WHO" or m.group("scale").lower() in ("gog", "swog")
             if needs_cue and (
@@ -456,8 +478,20 @@ def extract_performance(ctx: Ctx) -> list[Found]:
             if any(f.start <= m.start() < f.end for f in out):
                 continue
             atom = ctx.mk(PerformanceAtom, m.start(), m.end(), scale=scale, min=lo, max=hi)
-            out.append(Found(atom, m.start(), m.end(), priority=8))
+            # the scale named after the grade: "0-2 according to Southwest Oncology Group
+            # criteria", "0 to 1 on the ECOG performance status schedule"
+            tail = _PERF_TAIL.match(t, m.end())
+            cover = [tail.span()] if tail and tail.end() > m.end() else []
+            out.append(Found(atom, m.start(), m.end(), priority=8, cover=cover))
     return out
+
+
+_PERF_TAIL = re.compile(
+    r"(?:\s*(?:according\s+to|as\s+(?:defined|specified|assessed)\s+by|per|by|on|using|specified\s+by)\s+(?:the\s+)?"
+    + _SCALE
+    + r"(?:\s*\(\s*\w+\s*\))?)?(?:\s+(?:performance\s+)?(?:status\s+)?(?:criteria|scale|schedule|classification)\b)?",
+    re.I,
+)
 
 
 _LIFE = re.compile(

@@ -30,7 +30,7 @@ from trialscout.criteria.extractors.base import (
 from trialscout.criteria.vocab import PhraseMatch, read_table, vocab
 
 _CONFIRM = re.compile(
-    r"(?P<c>histolog\w*|histopatholog\w*|patholog\w*|cytolog\w*|biopsy|tissue)[\s-]*(?:and/or\s*\w+\s*)?(?:or\s*\w+\s*)?"
+    r"(?P<c>histolog\w*|histopatholog\w*|patholog\w*|cytolog\w*|biopsy|tissue)(?:[\s-]*(?:and/or|or|/)[\s-]*\w+){0,2}[\s-]*"
     r"(?:confirmed|proven|documented|documentation|verified|diagnosed|confirmation|diagnosis|evidence)",
     re.I,
 )
@@ -103,6 +103,21 @@ def _exception_zones(t: str) -> list[tuple[int, int]]:
     return zones
 
 
+# the classification a diagnosis is made by: WHO, IMWG, iwCLL / NCI-WG
+_DX_ORG = (
+    r"(?:world\s+health\s+organi[sz]ation(?:\s*\(\s*who\s*\))?|who|imwg|iwcll(?:\s*/\s*nci[\s-]*wg)?|nci[\s-]*wg"
+    r"|international\s+myeloma\s+working\s+group(?:\s*\(\s*imwg\s*\))?"
+    r"|international\s+workshop\s+on\s+chronic\s+lymphocytic\s+leuka?emia(?:\s*\(\s*iwcll\s*\))?)"
+)
+_DX_STANDARD = re.compile(
+    r"\b(?:as\s+)?(?:defined\s+by|according\s+to|per|by|based\s+on|using|meeting|meets|fulfilling|established\s+(?:by|according\s+to))\s+"
+    r"(?:the\s+)?(?:\d{4}\s+)?(?:standard\s+|updated\s+|revised\s+|current\s+)?"
+    + _DX_ORG
+    + r"(?:\s*\(?\d{4}\)?)?(?:\s+(?:diagnostic\s+)?(?:criteria|classification|guidelines|definition)"
+    r"(?:\s+(?:of|for)\s+(?:lymphoid|myeloid|hematopoietic|haematopoietic|lymphoid\s+and\s+myeloid)\s+(?:malignancies|neoplasms|tumou?rs))?)?"
+    r"(?:\s*\(?\d{4}\)?)?",
+    re.I,
+)
 _DX_NAMES = re.compile(
     r"malignan|cancer|carcinoma|tumou?r|neoplasm|lymphoma|leukemia|sarcoma|disease|diagnosis",
     re.I,
@@ -226,6 +241,17 @@ _DX_QUAL_BEFORE = re.compile(
 )
 
 
+def _same_head(a: str, b: str) -> bool:
+    """Whether two cancer names end in the same head noun ("synovial sarcoma",
+    "leiomyosarcoma", "soft tissue sarcomas")."""
+    wa = re.findall(r"[a-z]+", a.lower())
+    wb = re.findall(r"[a-z]+", b.lower())
+    if not (wa and wb):
+        return False
+    x, y = wa[-1].rstrip("s"), wb[-1].rstrip("s")
+    return x.endswith(y) or y.endswith(x)  # "leiomyosarcoma" and "sarcoma"
+
+
 def _hn_lists(t: str) -> list[PhraseMatch]:
     out: list[PhraseMatch] = []
     for m in _HN_LIST.finditer(t):
@@ -243,7 +269,10 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
     t = ctx.text
     rulebooks = [m.span() for m in _RECIST_NAME.finditer(t)]
-    if ctx.kind == "exclusion" and _EXCEPT_INTRO.search(t):
+    n_books = len(rulebooks)
+    if _EXCEPT_INTRO.search(t):
+        # "malignancy other than leukemia or a primary CNS tumor": the exception is no
+        # diagnosis of the criterion, in either section
         rulebooks += _exception_zones(t)
     found = v.cancer.find(t)
     hn = _hn_lists(t)
@@ -277,6 +306,11 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
         )
         # "AA" is anaplastic astrocytoma only beside a glioma ("GBM, AA or ... glial tumors")
         and not (h.text == "AA" and not any(c.id == "glioma" for c in found))
+        # an exclusion's exception ("lymphoma other than DLBCL") names no histology of it
+        # (in an inclusion the excluded histologies become their own atoms, negated)
+        and not (
+            ctx.kind == "exclusion" and any(ra <= h.start < rb for ra, rb in rulebooks[n_books:])
+        )
     ]
     cancers: list[PhraseMatch] = []
     for fm in found:
@@ -292,6 +326,10 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     # a generic cancer word inside a histology ("synovial sarcoma", "clear cell sarcoma")
     # beside the cancer the list is about ("Soft Tissue Sarcoma, including ...")
     inner = [c for c in cancers if any(h.start <= c.start and c.end <= h.end for h in hists)]
+    # only a subtype of a cancer still named ("synovial sarcoma" beside "soft tissue
+    # sarcoma"): "primary CNS lymphoma" beside "prolymphocytic leukemia" is its own cancer
+    outer = [c for c in cancers if c not in inner]
+    inner = [c for c in inner if any(_same_head(c.text, o.text) for o in outer)]
     if inner and len(inner) < len(cancers):
         cancers = [c for c in cancers if c not in inner]
     listed = [
@@ -370,6 +408,15 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
         extra.append(who.span())
     if conf or conf_by:
         extra += [m.span() for m in _AT_TIME.finditer(t)]
+    if cancers:
+        # the rulebook the diagnosis is made by ("AML according to the World Health
+        # Organization (WHO) classification", "MM per IMWG criteria"), right after a cancer
+        for sm in _DX_STANDARD.finditer(t):
+            if any(
+                0 <= sm.start() - c.end <= 100 and not re.search(r";|\.\s", t[c.end : sm.start()])
+                for c in cancers
+            ):
+                extra.append(sm.span())
     out: list[Found] = []
     ids: list[str] = []
     for c in cancers:
@@ -537,7 +584,8 @@ _EDITION = re.compile(
 
 # the staging system named beside a stage: explained by the stage atom
 _STAGE_SYSTEM = re.compile(
-    r"\b(?:ann\s+arbor|ajcc|uicc|figo|american\s+joint\s+committee\s+on\s+cancer|international\s+union\s+against\s+cancer|tnm)"
+    r"\b(?:ann\s+arbor|ajcc|uicc|figo|american\s+joint\s+committee\s+on\s+cancer|international\s+union\s+against\s+cancer|tnm"
+    r"|(?:revised\s+|r-)?iss|international\s+staging\s+system|durie[\s-]+salmon|(?:modified\s+)?rai)"
     r"(?:\s*[(\[][^()\[\]]{0,45}[)\]])?(?:\s+(?:classification|staging(?:\s+system)?|stage))?",
     re.I,
 )
@@ -726,12 +774,40 @@ _ASSERTED_AFTER = re.compile(
 )
 
 
-@needs_derived(derived_gate(vocab().status.keywords))
+# no standard treatment left: "for which no standard therapy exists", "for whom no therapy
+# of proven efficacy exists", "no curative standard treatment is available" (status
+# refractory, as the fixed phrases of disease_status.csv)
+_NO_THERAPY_Q = (
+    r"(?:known|other|standard|curative|effective|proven|appropriate|alternative|preferable|further|approved|"
+    r"conventional|established|potentially|systemic|life[\s-]prolonging|standard[\s-]of[\s-]care|of\s+care|more)"
+)
+_NO_THERAPY = re.compile(
+    rf"\b(?:(?:for\s+(?:which|whom)|where|when)\s+(?:there\s+(?:is|are)\s+)?no\s+(?:{_NO_THERAPY_Q}[\s,-]+(?:or\s+)?){{0,5}}"
+    rf"|no\s+(?:{_NO_THERAPY_Q}[\s,-]+(?:or\s+)?){{1,5}})"
+    r"(?:therapy|therapies|treatments?|treatment\s+options?|regimens?)(?:\s+of\s+(?:proven|known)\s+(?:efficacy|benefit))?"
+    r"(?:\s+for\s+(?:this|their|the)\s+disease)?\s+(?:that\s+)?(?:currently\s+)?(?:exists?|is\s+available|are\s+available|available)\b",
+    re.I,
+)
+# the rest of a fixed phrase: "... measures do not exist[ or are no longer effective]"
+_REFRACTORY_TAIL = re.compile(
+    r"\s*(?:or\s+(?:are|is|have\s+become|has\s+become)\s+no\s+longer\s+effective|(?:currently\s+)?(?:exists?|is\s+available|are\s+available))\b",
+    re.I,
+)
+
+
+@needs_derived(derived_gate(vocab().status.keywords, (_NO_THERAPY,)))
 def extract_disease_status(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     trels: list[int] | None = None
+    no_therapy = [m.span() for m in _NO_THERAPY.finditer(t)]
+    for x, y in no_therapy:
+        atom = ctx.mk(DiseaseStatusAtom, x, y, status="refractory")
+        # the whole phrase is the status: "no standard systemic therapy" is no prior therapy
+        out.append(Found(atom, x, y, priority=7))
     for pm in vocab().status.find(t):
+        if any(x <= pm.start < y for x, y in no_therapy):
+            continue
         status = pm.id
         before = t[max(0, pm.start - 60) : pm.start]
         if status.endswith("remission") and ctx.kind == "exclusion":
@@ -778,6 +854,8 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
             and not re.match(r"\s*(?:or|and|/)\s", t[pm.end :])
             else 3
         )
+        if status == "refractory" and (tail := _REFRACTORY_TAIL.match(t, pm.end)):
+            cover.append(tail.span())
         out.append(Found(atom, pm.start, pm.end, priority=pr, cover=cover))
     return out
 
@@ -789,6 +867,12 @@ _MET_QUAL = re.compile(
 )
 
 
+# a blood cancer named right after a CNS site: its involvement of the CNS, not a
+# primary CNS tumour ("known CNS lymphoma or leukemia"; "primary CNS lymphoma" is a diagnosis)
+_HEME = r"(?:(?i:lymphoma|leuka?emia|lymphomatous|leuka?emic)|AML|ALL)\b"
+_HEME_INVOLVEMENT = re.compile(rf"\s*{_HEME}(?:\s*(?:or|and|/|and/or)\s*{_HEME})?")
+_NO_LEAD = re.compile(r"\W*(?:no|without)\b", re.I)
+_PRIMARY_BEFORE = re.compile(r"\bprimary\s+$", re.I)
 _SITE_SEP = re.compile(r"\s*(?:,\s*)?(?:,|/|\bor\b|\band\b|\band/or\b|&)\s*(?:the\s+)?", re.I)
 # phrases that name a metastatic site by themselves ("carcinomatous meningitis")
 _SELF_MET = re.compile(r"meningitis|carcinomatosis|leptomeningeal disease", re.I)
@@ -798,7 +882,7 @@ _MET_BEFORE = re.compile(
 )
 _MET_EXCEPT = re.compile(r"\bother\s+than\b|\bexcept|\bexcluding\b|\bunless\b|\bprovided\b", re.I)
 _QUAL_RUN = re.compile(
-    r"(?:(?:asymptomatic|symptomatic|untreated|treated|unstable|stable|active|progressive|uncontrolled|known|clinically active|pre-?existing|and/or|and|or|/|,)\s*){1,6}$",
+    r"(?<![A-Za-z])(?:(?:asymptomatic|symptomatic|untreated|treated|unstable|stable|active|progressive|uncontrolled|known|clinically active|pre-?existing|and/or|and|or|/|,)\s*){1,6}$",
     re.I,
 )
 
@@ -850,7 +934,17 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
     def met_after(k: int) -> re.Match[str] | None:
         sm = sites[k]
         mm = _MET.search(t[sm.end : sm.end + 25])
-        return mm if mm and mm.start() < 12 else None
+        if mm and mm.start() < 12:
+            return mm
+        if (
+            (ctx.kind == "exclusion" or _NO_LEAD.match(t))
+            and sm.id in ("brain", "leptomeningeal")
+            and not _PRIMARY_BEFORE.search(t, max(0, sm.start - 12), sm.start)
+        ):
+            # "active CNS leukemia", "central nervous system (CNS) lymphoma" in an
+            # exclusion: the blood cancer's spread to the CNS (as "CNS involvement with CLL")
+            return _HEME_INVOLVEMENT.match(t[sm.end : sm.end + 25])
+        return None
 
     def met_before(k: int) -> re.Match[str] | None:
         sm = sites[k]
