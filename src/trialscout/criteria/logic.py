@@ -1138,8 +1138,21 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
     neg = _NEG.match(prefix)
     if neg and _NEG_PART_OF_FACT.match(ctx.text, a + neg.end()):
         neg = None
-    if not only_review and (neg or (_NAIVE.search(ctx.text[a:b]) and ctx.kind == "inclusion")):
+    naive = None if neg or ctx.kind != "inclusion" else _NAIVE.search(ctx.text, a, b)
+    if not only_review and neg:
         expr = ctx.mk(NotNode, a, b, arg=expr)
+    elif not only_review and naive:
+        # "Chemotherapy-naive patients with metastatic prostate cancer": only the therapies
+        # are negated, never the disease the trial is for.
+        therapy = [f for f in facts if _all_therapy(f.expr)]
+        others = [f for f in facts if f not in therapy]
+        if therapy and not others:
+            expr = ctx.mk(NotNode, a, b, arg=expr)
+        elif therapy:
+            off = ctx.mk(NotNode, a, b, arg=_combine(ctx, therapy, "and"))
+            expr = ctx.mk(AndNode, a, b, args=[off, _combine(ctx, others, "and")])
+        elif left is None:
+            left = naive.span()  # "treatment-naive" with no therapy read: unknown, not NOT
     if notes:
         expr = ctx.mk(AndNode, a, b, args=[expr, *(f.expr for f in notes)])
     if left:
@@ -1151,6 +1164,11 @@ def build(ctx: Ctx, founds: list[Found], a: int, b: int) -> tuple[Expr, bool]:
             expr = ctx.mk(node, a, b, args=[expr, un])
         return expr, False
     return expr, True
+
+
+def _all_therapy(expr: Expr) -> bool:
+    atoms = list(iter_atoms(expr))
+    return bool(atoms) and all(x.type == "prior_therapy" for x in atoms)
 
 
 def _clause_end(text: str, start: int, limit: int) -> int:

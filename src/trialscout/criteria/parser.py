@@ -10,7 +10,7 @@ from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
 from trialscout.criteria.vocab import squash
 
-PARSER_VERSION = "0.8.0"
+PARSER_VERSION = "0.9.0"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:

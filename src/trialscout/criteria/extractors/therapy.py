@@ -9,7 +9,14 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from trialscout.criteria.atoms import AndNode, ConditionAtom, NotNode, OrNode, PriorTherapyAtom
+from trialscout.criteria.atoms import (
+    AndNode,
+    ConditionAtom,
+    NotNode,
+    OrNode,
+    PriorTherapyAtom,
+    UnparsedAtom,
+)
 from trialscout.criteria.extractors.base import (
     WNUM,
     Ctx,
@@ -1005,7 +1012,40 @@ def _time_fields(
     )
 )
 def extract_therapy(ctx: Ctx) -> list[Found]:
-    return _extract_recovery(ctx) + _extract_therapy(ctx)
+    return _marrow_extent(ctx, _extract_recovery(ctx) + _extract_therapy(ctx))
+
+
+# "Radiotherapy to > 25% of bone marrow": the extent is a limit no therapy atom holds, and
+# without it an exclusion would catch any radiotherapy. The atom and the unread extent are
+# one fact (AND), so in an exclusion's OR a patient with radiotherapy reads unknown.
+_MARROW_EXTENT = re.compile(
+    r"\s*(?:\([^)]{0,40}\)\s*)?(?:to|of|involving|including|encompassing|covering)\s+"
+    r"(?:an?\s+|the\s+)?(?:area\s+(?:of\s+)?)?(?:(?:more|greater)\s+than|>=?|≥|at\s+least|over|"
+    r"in\s+excess\s+of|exceeding)?\s*(?:or\s+equal\s+to\s+)?\d+(?:\.\d+)?\s*%\s*(?:or\s+more\s+)?"
+    r"(?:of\s+)?(?:the\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+){0,3}?(?:bone\s+marrow|marrow|"
+    r"ha?ematopoietic)\b(?:\s+(?:reserve|volume|space))?",
+    re.I,
+)
+
+
+def _marrow_extent(ctx: Ctx, found: list[Found]) -> list[Found]:
+    if "%" not in ctx.text:
+        return found
+    out: list[Found] = []
+    for f in found:
+        m = None
+        if isinstance(f.expr, PriorTherapyAtom) and f.expr.modality in _RT_MODALITIES:
+            m = _MARROW_EXTENT.match(ctx.text, f.end)
+        if m is None:
+            out.append(f)
+            continue
+        ext = ctx.mk(UnparsedAtom, m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
+        node = ctx.mk(AndNode, f.start, m.end(), args=[f.expr, ext])
+        out.append(Found(node, f.start, m.end(), f.priority, f.cover))
+    return out
+
+
+_RT_MODALITIES = frozenset({"radiotherapy", "reirradiation"})
 
 
 def _extract_therapy(ctx: Ctx) -> list[Found]:
