@@ -65,6 +65,13 @@ _CHAR_MAP = {
     "\ufeff": "",
 }
 
+# Comparators typed in the Windows Symbol font and stored as Latin-1: byte 0xB3 is "≥" and
+# 0xA3 is "≤" there, read back as "³" and "£" ("Haemoglobin ³ 9.0 g/dl"; 11 registry texts
+# in eligibility-texts.csv, e.g. "longest diameter ³10 mm"). Only before a number
+# (`_symbol_font`).
+_SYMBOL_FONT = {"³": ">=", "£": "<="}
+_NUMBER_AFTER = re.compile(r" ?[-+]?\.?\d")
+
 # multi-character spellings of comparators and escapes (markdown `\~`, `\>`)
 _MULTI = {
     ">/=": ">=",
@@ -118,6 +125,16 @@ def _entity(tok: str) -> str:
     return out if out != tok else tok
 
 
+def _symbol_font(text: str, a: int, b: int) -> bool:
+    """A lone "³"/"£" after a space or "(" and before a number is a Symbol-font comparator
+    ("diameter ³10 mm", "Hb ³ 9"); "£" only with a space after it ("£20" is money)."""
+    if a == 0 or text[a - 1] not in " (":
+        return False
+    if text[a] == "£" and not text.startswith(" ", b):
+        return False
+    return _NUMBER_AFTER.match(text, b) is not None
+
+
 def normalize(text: str) -> Normalized:
     """Map entities/symbols to ASCII spellings and collapse whitespace to one space."""
     if not _NEEDS_WORK.search(text):
@@ -165,6 +182,8 @@ def normalize(text: str) -> Normalized:
             emit("".join(_CHAR_MAP.get(c, " " if c.isspace() else c) for c in rep), a, b)
         elif tok in _MULTI:
             emit(_MULTI[tok], a, b)
+        elif tok in _SYMBOL_FONT and _symbol_font(text, a, b):
+            emit(_SYMBOL_FONT[tok], a, b)
         elif tok[0] in _SUPERSCRIPTS:
             prev = text[a - 1] if a > 0 else ""
             digits = "".join(_SUPERSCRIPTS[c] for c in tok)
