@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from trialscout.criteria.atoms import AndNode, Criterion, Expr, ParsedCriteria, iter_atoms
+import re
+from functools import cache
+
+from trialscout.criteria.atoms import (
+    AndNode,
+    Criterion,
+    Expr,
+    ParsedCriteria,
+    PriorTherapyAtom,
+    iter_atoms,
+)
 from trialscout.criteria.extractors import EXTRACTORS, Ctx, Found
 from trialscout.criteria.extractors.base import Extractor, Gate, gate_of
 from trialscout.criteria.logic import build
 from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
-from trialscout.criteria.vocab import squash
+from trialscout.criteria.vocab import read_table, squash, vocab
 
 PARSER_VERSION = "0.9.0"
 
@@ -68,6 +78,11 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
                 UnparsedAtom(text=text[it.start : it.end], span=(it.start, it.end)),
                 False,
             )
+    for it in items:
+        if it.parent is not None and not parsed[it.id][1]:
+            atom = _drug_bullet(text, it)
+            if atom is not None:
+                parsed[it.id] = (atom, True)
     for it in reversed(items):
         if it.children:
             own, own_ok = parsed[it.id]
@@ -99,3 +114,44 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
             )
         )
     return out
+
+
+@cache
+def _lead_in_cues() -> dict[str, re.Pattern[str]]:
+    """mode -> pattern of data/criteria/therapy_lead_ins.csv."""
+    return {r["mode"]: re.compile(r["pattern"], re.I) for r in read_table("therapy_lead_ins.csv")}
+
+
+_NOT_A_NAME = re.compile(r"[^\W\d_]{3,}")
+
+
+def _drug_bullet(text: str, it: Item) -> PriorTherapyAtom | None:
+    """A sub-item that is only a drug or class name ("Phenytoin", "Hypericum perforatum
+    (St. John's wort)") under a lead-in announcing therapies: the therapy atom. The lead-in's
+    negation stays structure (the matcher's sub-item roll-up); a dose or any other word
+    keeps the item unparsed."""
+    parent = it.parent
+    assert parent is not None
+    lead = text[parent.start : parent.end].strip()
+    cues = _lead_in_cues()
+    if not lead.endswith(":") or not cues["therapy"].search(lead) or cues["not"].search(lead):
+        return None
+    own = text[it.start : it.end]
+    if any(c.isdigit() for c in own):
+        return None
+    low = normalize(own).text.lower().rstrip(" .;,")
+    low = re.sub(r"\s+(?:or|and)$", "", low)
+    v = vocab()
+    found = [(m, "drug") for m in v.drug.find(low)] + [
+        (m, "drug_class") for m in v.drug_class.find(low)
+    ]
+    if not found or len({(f, m.id) for m, f in found}) != 1:
+        return None
+    rest = list(low)
+    for m, _ in found:
+        rest[m.start : m.end] = " " * (m.end - m.start)
+    if _NOT_A_NAME.search("".join(rest)):
+        return None
+    m, field = found[0]
+    ongoing = True if cues["ongoing"].search(lead) else None
+    return PriorTherapyAtom(text=own, span=(it.start, it.end), ongoing=ongoing, **{field: m.id})
