@@ -34,7 +34,7 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import folded, read_table, vocab
+from trialscout.criteria.vocab import PhraseMatch, folded, read_table, vocab
 
 # ------------------------------------------------------------------ infections
 
@@ -71,8 +71,30 @@ _INF_MARKERS: list[tuple[str, str, str | None]] = [
     (r"(?:pulmonary\s*)?tuberculosis(?:\s*\(tb\))?|\btb\b", "TB", None),
 ]
 _INF_RX = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, _, _) in enumerate(_INF_MARKERS)), re.I)
+# "hepatitis B or C", "hepatitis A, B, or C": one atom per letter; B and C are HBV/HCV, another
+# letter is the infections.csv row hepatitis_<letter> (none: that letter is left unread)
 _HEP_BC = re.compile(
-    r"hepatitis\s*(?P<a>[bc])\s*(?:and/or|or|and|/|,)\s*(?P<hb>(?:hepatitis\s*)?(?P<b>[bc]))\b(?:\s*(?:virus|infection)s?)?",
+    r"hepatitis\s*(?P<a>[a-e])(?:\s*(?:,\s*(?:and/or|or|and)?|and/or|or|and|/)\s*(?:hepatitis\s*)?[a-e]\b)+"
+    r"(?!\s*(?:virus\s*)?(?:\(\s*h[a-e]v\s*\)\s*)?(?:antibod|antigen|surface|core|rna|dna|viral load|ab\b|ag\b))"
+    r"(?:\s*(?:virus|infection)s?)?",
+    re.I,
+)
+_HEP_LETTER = re.compile(r"(?<![a-z])(?P<h>hepatitis\s*)?(?P<l>[a-e])\b", re.I)
+# "other than hepatitis C", "in addition to viral hepatitis": the pathogen is what the criterion
+# excepts, not an infection of the patient (77 hits in eligibility-texts.csv, 22 checked)
+_INF_EXCEPTED = re.compile(
+    r"(?:other\s+than|except(?:\s+for)?|excluding|apart\s+from|besides|in\s+addition\s+to|with\s+the\s+exception\s+of)\s+(?:(?:chronic|acute|active|viral|known)\s+)?$",
+    re.I,
+)
+# status words before the pathogen that belong to the atom ("latent TB", "seronegative for HIV",
+# "positive serology for hepatitis B")
+_INF_STATUS_LEAD = re.compile(
+    r"(?:(?P<neg>sero-?negative|negative)|sero-?positive|positive|latent)\s+(?:(?:serology|serologic\s+test|test(?:ing)?|result)\s+)?(?:for\s+)?(?:the\s+)?$",
+    re.I,
+)
+# "active hepatitis" with no letter: HBV or HCV, as "viral hepatitis"
+_BARE_HEP = re.compile(
+    r"(?<!chronic )\bactive\s+(?P<h>hepatitis)\b(?!\s*(?:\(?[a-e]\b|virus|of|-|associated|related|due|secondary|caused))",
     re.I,
 )
 _STATUS_AFTER = re.compile(
@@ -100,22 +122,36 @@ _INF_PRE = re.compile(
 )
 
 
-def _infection_table() -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]:
-    """OTHER pathogens and not-an-infection contexts from data/criteria/infections.csv."""
+def _infection_table() -> tuple[
+    list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None, re.Pattern[str] | None
+]:
+    """OTHER pathogens and not-an-infection contexts (words after the pathogen; words before
+    it, `not_infection_before`) from data/criteria/infections.csv."""
     other: list[tuple[str, re.Pattern[str]]] = []
     skip: list[str] = []
+    skip_before: list[str] = []
     for r in read_table("infections.csv"):
         if r["kind"] == "other":
             other.append((r["id"], re.compile(r"(?:" + r["pattern"] + r")", re.I)))
         elif r["kind"] == "not_infection":
             skip.append(r["pattern"])
-    return other, (re.compile(r"\s*(?:" + "|".join(skip) + r")", re.I) if skip else None)
+        elif r["kind"] == "not_infection_before":
+            skip_before.append(r["pattern"])
+    return (
+        other,
+        (re.compile(r"\s*(?:" + "|".join(skip) + r")", re.I) if skip else None),
+        (
+            re.compile(r"(?:" + "|".join(skip_before) + r")[^;.]{0,60}$", re.I)
+            if skip_before
+            else None
+        ),
+    )
 
 
-_INF_OTHER, _INF_NOT = _infection_table()
-_OTHER_PRE = re.compile(
-    r"difficile|c\.\s?diff|cmv|cytomegalo|cov|syphilis|treponema|htlv|lymphotropic|hepatitis|hev|hdv"
-)
+_INF_OTHER, _INF_NOT, _INF_NOT_BEFORE = _infection_table()
+_INF_OTHER_IDS = {ident for ident, _ in _INF_OTHER}
+# the gate on OTHER pathogens: any row of the table (a new row runs without a code change)
+_OTHER_PRE = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in _INF_OTHER) or "(?!)", re.I)
 _VIRAL_HEP = re.compile(r"\bviral hepatitis\b|\bhepatitis virus infection\b", re.I)
 # a list between two pathogens: only separators, "virus"/"infection" and bracketed abbreviations
 _INF_LIST_GAP = re.compile(
@@ -139,6 +175,15 @@ def _other_infections(ctx: Ctx) -> list[Found]:
     for ident, rx in _INF_OTHER:
         for m in rx.finditer(t):
             a, b = m.span()
+            if _INF_NOT is not None and _INF_NOT.match(t, b):
+                continue  # "hepatitis A vaccine": not an infection
+            if _INF_NOT_BEFORE is not None and _INF_NOT_BEFORE.search(t, max(0, a - 80), a):
+                continue  # "vaccinations including hepatitis A and/or B"
+            if _INF_EXCEPTED.search(t, max(0, a - 60), a):
+                continue
+            hl = _HEP_BC.match(t, max(0, a - 0)) if ident.startswith("hepatitis_") else None
+            if hl is not None or (ident.startswith("hepatitis_") and _in_hep_list(t, a)):
+                continue  # "hepatitis A, B, or C": read as the list (extract_infections)
             before = t[max(0, a - 50) : a]
             sa = _STATUS_AFTER.match(t, b)
             sb = _STATUS_BEFORE.search(before)
@@ -161,6 +206,25 @@ def _other_infections(ctx: Ctx) -> list[Found]:
     return out
 
 
+def _in_hep_list(t: str, a: int) -> bool:
+    """Is position `a` inside a "hepatitis A, B, or C" list?"""
+    for hm in _HEP_BC.finditer(t, max(0, a - 40), min(len(t), a + 60)):
+        if hm.start() <= a < hm.end():
+            return True
+    return False
+
+
+def _hep_letter(letter: str) -> tuple[str, str | None] | None:
+    """Pathogen and marker of a hepatitis letter: B, C, or an infections.csv row."""
+    k = letter.lower()
+    if k == "b":
+        return "HBV", None
+    if k == "c":
+        return "HCV", None
+    ident = f"hepatitis_{k}"
+    return ("OTHER", ident) if ident in _INF_OTHER_IDS else None
+
+
 def extract_infections(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = _other_infections(ctx)
@@ -169,18 +233,29 @@ def extract_infections(ctx: Ctx) -> list[Found]:
     spans: list[tuple[int, int, str, str | None]] = []
     taken: list[tuple[int, int]] = [(f.start, f.end) for f in out]
     for hm in _HEP_BC.finditer(t):
-        # one span per pathogen ("Hepatitis B" / "C infection") so both atoms survive
+        # one span per pathogen ("Hepatitis A" / "B" / "C infection") so every atom survives
         taken.append(hm.span())
-        spans.append(
-            (hm.start(), hm.end("a"), "HBV" if hm.group("a").lower() == "b" else "HCV", None)
-        )
-        spans.append(
-            (hm.start("hb"), hm.end(), "HBV" if hm.group("b").lower() == "b" else "HCV", None)
-        )
-    for vm in _VIRAL_HEP.finditer(t):
+        if _INF_NOT is not None and _INF_NOT.match(t, hm.end()):
+            continue  # "hepatitis A or B vaccine": not an infection
+        if _INF_NOT_BEFORE is not None and _INF_NOT_BEFORE.search(
+            t, max(0, hm.start() - 80), hm.start()
+        ):
+            continue  # "vaccinations including hepatitis A and/or B"
+        letters = list(_HEP_LETTER.finditer(t, hm.start(), hm.end()))
+        for i, lm in enumerate(letters):
+            pl = _hep_letter(lm.group("l"))
+            if pl is None:
+                continue  # a letter the table does not know: left over, unparsed
+            s0 = hm.start() if i == 0 else lm.start()
+            e0 = hm.end() if i == len(letters) - 1 else lm.end()
+            spans.append((s0, e0, pl[0], pl[1]))
+    for vm in [*_VIRAL_HEP.finditer(t), *_BARE_HEP.finditer(t)]:
+        if any(a <= vm.start() < b for a, b in taken):
+            continue
         taken.append(vm.span())
-        spans.append((vm.start(), vm.end(), "HBV", None))
-        spans.append((vm.start(), vm.end(), "HCV", None))
+        s0 = vm.start("h") if "h" in vm.re.groupindex else vm.start()
+        spans.append((s0, vm.end(), "HBV", None))
+        spans.append((s0, vm.end(), "HCV", None))
     for m in _INF_RX.finditer(t):
         if any(a <= m.start() < b for a, b in taken):
             continue
@@ -195,6 +270,10 @@ def extract_infections(ctx: Ctx) -> list[Found]:
             continue  # "aids in determining": the verb
         if _INF_NOT is not None and _INF_NOT.match(t, m.end()):
             continue  # "HIV protease inhibitors", "HIV testing consent", "hepatitis B vaccine"
+        if _INF_NOT_BEFORE is not None and _INF_NOT_BEFORE.search(
+            t, max(0, m.start() - 80), m.start()
+        ):
+            continue  # "vaccination against hepatitis B"
         spans.append((m.start(), m.end(), path, marker))
     # markers only named as the tests that may be used ("Testing may include: HBV DNA, ...")
     tl = _TEST_LIST.search(t)
@@ -208,10 +287,17 @@ def extract_infections(ctx: Ctx) -> list[Found]:
     spans.sort(key=lambda s: s[0])
     seen_bc: set[tuple[int, str]] = set()
     prev: tuple[int, str, bool] | None = None  # end, status, status stated by a word
+    excepted_end = -1
     for a, b, path, marker in spans:
         if (a, path) in seen_bc:
             continue
         seen_bc.add((a, path))
+        if _INF_EXCEPTED.search(t, max(0, a - 60), a) or (
+            excepted_end >= 0 and excepted_end <= a and _INF_LIST_GAP.match(t[excepted_end:a])
+        ):
+            # "infection other than HIV, hepatitis B, or hepatitis C": what is excepted
+            excepted_end = max(excepted_end, b)
+            continue
         status = "positive"
         cmp_ = None
         val = None
@@ -255,6 +341,12 @@ def extract_infections(ctx: Ctx) -> list[Found]:
         lead = _INF_LEAD.search(t, max(0, a - 60), a)
         if lead:
             a = lead.start()
+        else:
+            sl = _INF_STATUS_LEAD.search(t, max(0, a - 50), a)
+            if sl:
+                a = sl.start()  # "latent TB", "seronegative for HIV": the atom's words
+                if sl.group("neg"):
+                    status, word = "negative", "negative"
         stated = word is not None and word not in ("known", "+")
         if (
             not stated
@@ -357,16 +449,79 @@ _SYSTEMIC = re.compile(
     re.I,
 )
 _EXCEPT = re.compile(
-    r"\s*[,(]?\s*(?:except(?:ion)?(?:\s*for)?|excluding|with the exception of|other than|apart from|but not(?!\s+limited)|not including)\s*:?\s*"
+    r"\s*[,(]?\s*(?:except(?:ion)?(?:\s*for)?|excluding|in addition to|with the exception of|other than|apart from|but not(?!\s+limited)|not including)\s*:?\s*"
     r"(?P<x>\([^)]*\)|(?:[^;()]|(?<=\s)[a-h]\)|\([^()]*\))+?)(?=(?<![\s(][a-h])\)|;|\.\s|\.$|$)",
     re.I,
 )
+# a list separator and the lead-in of a new exclusion item ("..., symptomatic congestive heart
+# failure"): the exception before it ends there (the item names a condition of the patient, not
+# a further exception)
+_EXC_NEW_ITEM = re.compile(
+    r"(?:,|;)\s*(?:(?:and/or|and|or)\s+)?(?P<lead>(?:(?:a\s+)?(?:known\s+)?history\s+of|symptomatic|unstable|uncontrolled|active|ongoing|current|clinically\s+significant|significant|severe|serious|life[\s-]threatening|known)\s+(?:[\w-]+\s+){0,2}?)?$",
+    re.I,
+)
+_EXC_KIND = {
+    "other_malignancy": "cancer",
+    "hematologic_malignancy": "cancer",
+    "myelodysplastic_syndrome": "cancer",
+}
+_EXC_LIST_ITEM = re.compile(r"\s*(?:,|;)\s*(?:(?:and/or|and|or)\s+)?(?:[\w-]+\s+){0,3}$")
+_EXC_EXAMPLES = re.compile(r"\(|\be\.\s?g\b|\beg\b|such as|including|for example|i\.e\.", re.I)
+# "nonatherosclerotic stroke", "non-hematologic toxicity": a "non-X" qualifier right before a
+# condition narrows it; the atom cannot hold it, and reading the bare condition would exclude
+# more patients than the trial does, so the words are left unparsed. Kept: "non-breast
+# malignancy" (other_malignancy already means a cancer other than the trial's), "non-controlled"
+# (read as uncontrolled).
+_NON_QUAL = re.compile(r"\bnon[\s-]?(?P<q>[a-z]+)[\s-]*$", re.I)
+_EXCEPTED_OBJ = re.compile(
+    r"(?:other\s+than|except(?:\s+for)?|excluding|apart\s+from|besides|with\s+the\s+exception\s+of)\s+(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
+# a disease named as the topic of a trial, network or society is not a condition of the patient:
+# "another clinical trial in the COPD Clinical Research Network", "American Diabetes Association",
+# "American Association for the Study of Liver Diseases", "another clinical study on urinary
+# toxicity" (about 60 such names in eligibility-texts.csv, 20 checked)
+_TOPIC_AFTER = re.compile(
+    r"\s+(?:clinical\s+)?(?:research\s+)?(?:network|registry|consortium|foundation|society|association|study\s+group)\b",
+    re.I,
+)
+_TOPIC_BEFORE = re.compile(
+    r"(?:(?:association|society|foundation|network|institute|council)\s+(?:for|of|on)\s+(?:the\s+)?(?:study\s+of\s+)?"
+    r"|(?:trial|study|studies|network|registry|program(?:me)?)\s+(?:in|on)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?)$",
+    re.I,
+)
+_NON_KEEP = re.compile(r"(?:controlled|or|and)$", re.I)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 def _grade(s: str) -> int:
     s = s.lower()
     return _ROMAN.get(s, 0) or int(s)
+
+
+def _exception_end(
+    ctx: Ctx, em: re.Match[str], ident: str, matches: list[PhraseMatch], prev: Found | None, a: int
+) -> int:
+    """Where the exception after "other than / except" ends: at the first list separator
+    followed by a new condition of another kind when that item opens with a status word
+    ("..., symptomatic congestive heart failure") or the excepted condition is itself an item
+    of a list of conditions ("oxygen therapy, active infection other than minor urinary tract
+    infection, unstable angina"); an exception that is itself a list of the kind excepted
+    ("autoimmune disease except vitiligo, type 1 diabetes or hypothyroidism") runs on."""
+    t = ctx.text
+    x0, x1 = em.start("x"), em.end()
+    in_list = prev is not None and bool(_EXC_LIST_ITEM.fullmatch(t[prev.end : a]))
+    kind = _EXC_KIND.get(ident, ident)
+    for q in matches:
+        if not x0 < q.start < x1 or _EXC_KIND.get(q.id, q.id) == kind:
+            continue
+        gap = t[x0 : q.start]
+        if _EXC_EXAMPLES.search(gap):
+            break  # "(e.g., ...": examples, whatever follows
+        sep = _EXC_NEW_ITEM.search(gap)
+        if sep and (sep.group("lead") or in_list):
+            return x0 + sep.start()
+    return em.end()
 
 
 def _exceptions(x: str) -> list[str]:
@@ -736,6 +891,20 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             continue
         if ident == "other_malignancy" and _not_other_cancer(ctx, a, b, pm.text):
             continue
+        if ident not in last_by_id and (
+            _TOPIC_AFTER.match(t, b) or _TOPIC_BEFORE.search(t, max(0, a - 60), a)
+        ):
+            continue  # "a trial in the COPD network": the topic, not the patient's condition
+        if ident == "active_infection" and _EXCEPTED_OBJ.search(t, max(0, a - 60), a):
+            continue  # "diseases other than HIV infection": the infection is the one excepted
+        nq = _NON_QUAL.search(t, max(0, a - 30), a) if "non" in ctx.low else None
+        if nq and not _NON_KEEP.match(nq.group("q")) and ident != "other_malignancy":
+            # "nonatherosclerotic stroke": not any stroke; for a person to read
+            out.append(Found(ctx.mk(UnparsedAtom, nq.start(), b), nq.start(), b, priority=6))
+            continue
+        ident_status_uncontrolled = bool(nq and nq.group("q").lower() == "controlled")
+        if nq and nq.group("q").lower() not in ("or", "and"):
+            extra_cover.append((nq.start(), a))  # "non-breast malignancy": the atom's words
         if _AFTER_NOT_CONDITION.match(t, b):
             continue  # "contrast allergy prophylaxis", "toxicity to the fetus"
         if ident == "active_infection" and _INFECTION_WITH.match(t, b):
@@ -844,7 +1013,11 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         fields: dict[str, object] = {}
         cover: list[tuple[int, int]] = list(extra_cover)
         low_b = before.lower()
-        if _UNCONTROLLED_B.search(low_b) or _UNCONTROLLED_A.search(after):
+        if (
+            ident_status_uncontrolled
+            or _UNCONTROLLED_B.search(low_b)
+            or _UNCONTROLLED_A.search(after)
+        ):
             fields["status"] = "uncontrolled"
         elif _ACTIVE_B.search(low_b):
             fields["status"] = "active"
@@ -929,12 +1102,31 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             tail = _PAREN_TAIL.match(t[b + sysm.end() :])
             cover.append((b + sysm.start(), b + sysm.end() + (tail.end() if tail else 0)))
         em = _EXCEPT.search(t, b, clause_end)
-        if em and any(q.id == pm.id and b <= q.start < em.start() for q in matches):
-            em = None  # "X or history of X ..., except ...": the exception is the later one's
+        if em and any(
+            b <= q.start < em.start()
+            and (
+                q.id == pm.id
+                or (
+                    re.search(r",|;|\bor\b|\band\b", t[b : q.start])
+                    and not _EXC_EXAMPLES.search(t[b : q.start])
+                )
+            )
+            for q in matches
+        ):
+            # "X or history of X ..., except ...", "requirement for oxygen therapy, active
+            # infection other than ...": the exception is the later one's
+            em = None
+        if (
+            em
+            and em.group(0).lower().lstrip(" ,(").startswith("in addition")
+            and not re.search(r"\b(?:another|other)\b", t[max(0, a - 30) : a], re.I)
+        ):
+            em = None  # "in addition to" is an exception only after "another (form of) X"
         if em and (em.start() - b) < 260 and ident not in ("drug_hypersensitivity",):
-            fields["exceptions"] = _exceptions(em.group("x"))
-            cover.append((em.start(), em.end()))
-            skip.append((em.start(), em.end()))
+            exc_end = _exception_end(ctx, em, ident, matches, prev_found, a)
+            fields["exceptions"] = _exceptions(t[em.start("x") : exc_end])
+            cover.append((em.start(), exc_end))
+            skip.append((em.start(), exc_end))
         elif ident in _PERMIT_FOR and not any(ident2 in _PERMIT_FOR for ident2 in seen_permit):
             # "Active autoimmune disease. Patients with vitiligo or type I diabetes are permitted."
             pm2 = _PERMITTED.search(t, b)
