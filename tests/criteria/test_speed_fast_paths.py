@@ -139,3 +139,24 @@ def test_iter_atoms_fast_path_is_the_same() -> None:
     tree = OrNode(args=[AndNode(args=[lab, NotNode(arg=un)]), lab])
     assert iter_atoms(tree) == [lab, un, lab]
     assert iter_atoms(lab) == [lab]
+
+
+def test_gate_keeps_a_line_count_without_other_therapy_words() -> None:
+    """NCT02109224: 'refractory to at least one regimen' (a line count, no drug or modality
+    name) was skipped by the therapy gate; gated and ungated parses must agree."""
+    from trialscout.criteria import parser
+
+    text = (
+        "Inclusion Criteria:\n- Active multiple myeloma that has relapsed, progressed, or been "
+        "refractory to at least one regimen"
+    )
+    gated = parser.parse_criteria(text, "X").model_dump_json()
+    saved = parser.gate_of, parser._PLAN
+    try:
+        parser.gate_of = lambda ex: None
+        parser._PLAN = ((), [])
+        ungated = parser.parse_criteria(text, "X").model_dump_json()
+    finally:
+        parser.gate_of, parser._PLAN = saved
+    assert gated == ungated
+    assert '"line":1' in gated.replace(" ", "")

@@ -1008,6 +1008,7 @@ def _time_fields(
             _PRIMARY_TX,
             _CYP,
             _SETTING_TX,
+            _LINE_COUNT,
         ),
     )
 )
