@@ -18,28 +18,14 @@ folders' file NAMES are read.
 3. The pool is sorted by NCT id and shuffled with one `random.Random(2029)`, advanced
    group by group; the first trial is taken.
 
-Usage: python scripts/draw_batch3.py [--csv PATH] [--gold DIR] [--holdout DIR] [--batch2 DIR]
+Usage: python scripts/draw_batch3.py [--csv PATH] [--taken DIR ...] (shared rule: gold_draw.py)
 Prints `group<TAB>nct_id<TAB>chars<TAB>pool size` per group.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import random
-import re
-import sys
-from pathlib import Path
+from gold_draw import Rule, main
 
-SEED = 2029
-MIN_CHARS, MAX_CHARS = 1000, 3500
-MIN_BULLETS = 5
-
-ONCOLOGY_RE = re.compile(
-    r"cancer|carcinoma|tumou?r|neoplas|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|"
-    r"glioblastoma|metasta|malignan|blastoma|mesothelioma|myelodysplas|carcinoid",
-    re.IGNORECASE,
-)
 # (group, regex on `diseases`)
 GROUPS: list[tuple[str, str]] = [
     ("lung", r"lung|bronch|nsclc|sclc"),
@@ -66,51 +52,16 @@ GROUPS: list[tuple[str, str]] = [
     ),
     ("renal_bladder", r"renal|kidney|bladder|urothel"),
 ]
-BULLET_RE = re.compile(r"^\s*(-|\*|\d{1,2}\.|[a-z]\)|\(\w{1,3}\))\s+\S", re.MULTILINE)
 
-
-def draw(csv_path: Path, gold_dirs: list[Path]) -> list[tuple[str, str, int, int]]:
-    csv.field_size_limit(sys.maxsize)
-    with csv_path.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if ONCOLOGY_RE.search(r["diseases"] or "")]
-    # file names only: the held-out and batch-2 files are never opened
-    taken = {p.stem for d in gold_dirs for p in d.glob("NCT*.json")}
-    rng = random.Random(SEED)
-    picks = []
-    for group, pattern in GROUPS:
-        group_re = re.compile(pattern, re.IGNORECASE)
-        pool = sorted(
-            (
-                r
-                for r in rows
-                if group_re.search(r["diseases"])
-                and MIN_CHARS <= len(r["criteria"]) <= MAX_CHARS
-                and "exclusion criteria" in r["criteria"].lower()
-                and len(BULLET_RE.findall(r["criteria"])) >= MIN_BULLETS
-                and r["nctid"] not in taken
-            ),
-            key=lambda r: r["nctid"],
-        )
-        rng.shuffle(pool)
-        pick = pool[0]
-        taken.add(pick["nctid"])
-        picks.append((group, pick["nctid"], len(pick["criteria"]), len(pool)))
-    return picks
-
-
-def main() -> None:
-    root = Path(__file__).resolve().parents[1]
-    fixtures = root / "tests/fixtures"
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_csv = Path("/work/shared/data/criteria/eligibility-texts.csv")
-    ap.add_argument("--csv", type=Path, default=default_csv)
-    ap.add_argument("--gold", type=Path, default=fixtures / "criteria_gold")
-    ap.add_argument("--holdout", type=Path, default=fixtures / "criteria_gold_holdout")
-    ap.add_argument("--batch2", type=Path, default=fixtures / "criteria_gold_batch2")
-    args = ap.parse_args()
-    for group, nct, chars, pool in draw(args.csv, [args.gold, args.holdout, args.batch2]):
-        print(f"{group}\t{nct}\t{chars}\t{pool}")
+RULE = Rule(
+    seed=2029,
+    groups=[(g, rx, None) for g, rx in GROUPS],
+    min_chars=1000,
+    max_chars=3500,
+    min_bullets=5,
+    taken=["criteria_gold", "criteria_gold_holdout", "criteria_gold_batch2"],
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__ or "", RULE)

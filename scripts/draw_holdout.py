@@ -15,27 +15,14 @@ texts of 1,200-3,000 characters, and every trial already in the development gold
 3. The pool is sorted by NCT id and shuffled with one `random.Random(2027)`, advanced
    group by group; the first trial is taken.
 
-Usage: python scripts/draw_holdout.py [--csv PATH] [--gold DIR]
+Usage: python scripts/draw_holdout.py [--csv PATH] [--taken DIR ...] (shared rule: gold_draw.py)
 Prints `group<TAB>nct_id<TAB>chars<TAB>pool size` per group.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import random
-import re
-import sys
-from pathlib import Path
+from gold_draw import Rule, main
 
-SEED = 2027
-MIN_CHARS, MAX_CHARS = 1200, 3000
-
-ONCOLOGY_RE = re.compile(
-    r"cancer|carcinoma|tumou?r|neoplas|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|"
-    r"glioblastoma|metasta|malignan|blastoma|mesothelioma|myelodysplas|carcinoid",
-    re.IGNORECASE,
-)
 GROUPS: list[tuple[str, str]] = [
     ("lymphoma", r"lymphoma"),
     ("leukaemia", r"leuka?emia"),
@@ -51,47 +38,16 @@ GROUPS: list[tuple[str, str]] = [
     ("sarcoma", r"sarcoma"),
     ("liver_pancreas", r"hepatocell|liver cancer|pancrea"),
 ]
-BULLET_RE = re.compile(r"^\s*(-|\*|\d{1,2}\.|[a-z]\)|\(\w{1,3}\))\s+\S", re.MULTILINE)
 
-
-def draw(csv_path: Path, gold_dir: Path) -> list[tuple[str, str, int, int]]:
-    csv.field_size_limit(sys.maxsize)
-    with csv_path.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if ONCOLOGY_RE.search(r["diseases"] or "")]
-    taken = {p.stem for p in gold_dir.glob("NCT*.json")}
-    rng = random.Random(SEED)
-    picks = []
-    for group, pattern in GROUPS:
-        group_re = re.compile(pattern, re.IGNORECASE)
-        pool = sorted(
-            (
-                r
-                for r in rows
-                if group_re.search(r["diseases"])
-                and MIN_CHARS <= len(r["criteria"]) <= MAX_CHARS
-                and "exclusion criteria" in r["criteria"].lower()
-                and len(BULLET_RE.findall(r["criteria"])) >= 6
-                and r["nctid"] not in taken
-            ),
-            key=lambda r: r["nctid"],
-        )
-        rng.shuffle(pool)
-        pick = pool[0]
-        taken.add(pick["nctid"])
-        picks.append((group, pick["nctid"], len(pick["criteria"]), len(pool)))
-    return picks
-
-
-def main() -> None:
-    root = Path(__file__).resolve().parents[1]
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_csv = Path("/work/shared/data/criteria/eligibility-texts.csv")
-    ap.add_argument("--csv", type=Path, default=default_csv)
-    ap.add_argument("--gold", type=Path, default=root / "tests/fixtures/criteria_gold")
-    args = ap.parse_args()
-    for group, nct, chars, pool in draw(args.csv, args.gold):
-        print(f"{group}\t{nct}\t{chars}\t{pool}")
+RULE = Rule(
+    seed=2027,
+    groups=[(g, rx, None) for g, rx in GROUPS],
+    min_chars=1200,
+    max_chars=3000,
+    min_bullets=6,
+    taken=["criteria_gold"],
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__ or "", RULE)
