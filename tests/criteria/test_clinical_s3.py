@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from parse_helpers import atom_dicts, fully_parsed, parse_one
 from trialscout.criteria.atoms import ConditionAtom, MeasurementAtom, NotNode, iter_atoms
 from trialscout.criteria.extractors import clinical
 from trialscout.criteria.extractors.base import Ctx as Ctx_
 from trialscout.criteria.normalize import normalize
-from trialscout.criteria.parser import parse_text
 from trialscout.match.engine import evaluate
 from trialscout.match.evaluators.common import Ctx
 from trialscout.match.policy import MatchPolicy
@@ -20,23 +20,15 @@ from trialscout.patient.profile import PatientProfile
 
 
 def parse(text: str, kind: str = "exclusion") -> tuple[Any, bool]:
-    return parse_text(text, 0, len(text), kind)
+    return parse_one(text, kind)
 
 
 def atoms(text: str, kind: str = "exclusion", typ: str | None = None) -> list[dict[str, Any]]:
-    expr, _ = parse(text, kind)
-    out = []
-    for a in iter_atoms(expr):
-        d = a.model_dump(exclude={"text", "span"}, exclude_none=True)
-        if typ is None or d["type"] == typ:
-            out.append(d)
-    return out
+    return atom_dicts(text, kind, typ)
 
 
 def fully(text: str, kind: str = "exclusion") -> bool:
-    """As `parse_criteria` sets `fully_parsed`: no leftover and no unparsed leaf."""
-    expr, ok = parse(text, kind)
-    return ok and not any(a.type == "unparsed" for a in iter_atoms(expr))
+    return fully_parsed(text, kind)
 
 
 def conditions(text: str, kind: str = "exclusion") -> list[str]:

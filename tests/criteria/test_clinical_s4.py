@@ -9,22 +9,15 @@ from typing import Any
 
 import pytest
 
-from trialscout.criteria.atoms import iter_atoms
-from trialscout.criteria.parser import parse_text
+from parse_helpers import atom_dicts, fully_parsed, parse_one
 
 
 def parse(text: str, kind: str = "exclusion") -> tuple[Any, bool]:
-    return parse_text(text, 0, len(text), kind)
+    return parse_one(text, kind)
 
 
 def atoms(text: str, kind: str = "exclusion", typ: str | None = None) -> list[dict[str, Any]]:
-    expr, _ = parse(text, kind)
-    out = []
-    for a in iter_atoms(expr):
-        d = a.model_dump(exclude={"text", "span"}, exclude_none=True)
-        if typ is None or d["type"] == typ:
-            out.append(d)
-    return out
+    return atom_dicts(text, kind, typ)
 
 
 def conditions(text: str, kind: str = "exclusion") -> list[str]:
@@ -32,8 +25,7 @@ def conditions(text: str, kind: str = "exclusion") -> list[str]:
 
 
 def fully(text: str, kind: str = "exclusion") -> bool:
-    expr, ok = parse(text, kind)
-    return ok and not any(a.type == "unparsed" for a in iter_atoms(expr))
+    return fully_parsed(text, kind)
 
 
 def dumped(text: str, kind: str = "exclusion") -> str:

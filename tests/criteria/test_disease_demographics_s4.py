@@ -10,27 +10,19 @@ from typing import Any
 
 import pytest
 
-from trialscout.criteria.atoms import iter_atoms
-from trialscout.criteria.parser import parse_text
+from parse_helpers import atom_dicts, fully_parsed, parse_one
 
 
 def parse(text: str, kind: str) -> tuple[Any, bool]:
-    return parse_text(text, 0, len(text), kind)
+    return parse_one(text, kind)
 
 
 def atoms(text: str, kind: str = "inclusion", typ: str | None = None) -> list[dict[str, Any]]:
-    expr, _ = parse(text, kind)
-    out = []
-    for a in iter_atoms(expr):
-        d = a.model_dump(exclude={"text", "span"}, exclude_none=True)
-        if typ is None or d["type"] == typ:
-            out.append(d)
-    return out
+    return atom_dicts(text, kind, typ)
 
 
 def fully(text: str, kind: str = "inclusion") -> bool:
-    expr, ok = parse(text, kind)
-    return ok and not any(a.type == "unparsed" for a in iter_atoms(expr))
+    return fully_parsed(text, kind)
 
 
 def cancers(text: str, kind: str = "inclusion") -> list[str | None]:

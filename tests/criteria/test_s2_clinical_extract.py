@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from parse_helpers import atom_dicts, parse_one
 from trialscout.criteria.atoms import (
     AndNode,
     IfNode,
@@ -15,11 +16,10 @@ from trialscout.criteria.atoms import (
     OrNode,
     iter_atoms,
 )
-from trialscout.criteria.parser import parse_text
 
 
 def parse(text: str, kind: str = "exclusion") -> tuple[Any, bool]:
-    return parse_text(text, 0, len(text), kind)
+    return parse_one(text, kind)
 
 
 def leaves(expr: Any) -> list[Any]:
@@ -27,13 +27,7 @@ def leaves(expr: Any) -> list[Any]:
 
 
 def atoms(text: str, kind: str = "exclusion", typ: str | None = None) -> list[dict[str, Any]]:
-    expr, _ = parse(text, kind)
-    out = []
-    for a in leaves(expr):
-        d = a.model_dump(exclude={"text", "span"}, exclude_none=True)
-        if typ is None or d["type"] == typ:
-            out.append(d)
-    return out
+    return atom_dicts(text, kind, typ)
 
 
 def infections(text: str, kind: str = "exclusion") -> list[tuple[str, str | None, str]]:
