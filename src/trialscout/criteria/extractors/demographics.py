@@ -49,7 +49,8 @@ _AGE_CONTEXT = re.compile(r"\bage[ds]?\b|years?[\s-]old|years of age|\byrs\b|\ba
 # the second limit of a pair closes with the age words: ">= 18 years and <= 75 years of age",
 # "older than 15 years and younger than 46 years" (the first limit is as much an age limit)
 _AGE_PAIR_AFTER = re.compile(
-    r"\s*(?:,\s*)?(?:and|to|but)\s+" + CMP + r"\s*\d{1,3}\s*(?:years?|yrs?)\b", re.I
+    r"\s*(?:,\s*)?(?:and|to|but)\s+" + CMP + r"\s*\d{1,3}\s*(?:years?|yrs?)[\s-]*(?:old|of age)\b",
+    re.I,
 )
 
 
@@ -170,15 +171,6 @@ def _age_value(ctx: Ctx) -> list[Found]:
     return [Found(atom, m.start(), m.end(), priority=7)]
 
 
-def _age_pair(t: str, end: int) -> bool:
-    """A limit in years followed by a second one that the age words close."""
-    m = _AGE_PAIR_AFTER.match(t, end)
-    return m is not None and bool(_AGE_CONTEXT.match(t, m.end()) or _OLD_AFTER.match(t, m.end()))
-
-
-_OLD_AFTER = re.compile(r"[\s-]*(?:old|of age)\b", re.I)
-
-
 def extract_age(ctx: Ctx) -> list[Found]:
     t = ctx.text
     if _OTHER_AGE.search(t):
@@ -232,7 +224,7 @@ def extract_age(ctx: Ctx) -> list[Found]:
             m.group("cmp2")
             and not bare
             and not _AGE_CONTEXT.search(t[max(0, m.start() - 40) : m.end() + 15])
-            and not _age_pair(t, m.end())
+            and not _AGE_PAIR_AFTER.match(t, m.end())
         ):
             continue
         if cmp_s.lower().strip() in ("within",) or v > 120:
