@@ -137,3 +137,21 @@ def test_cli_with_real_parser(mini_gold: Path) -> None:
     data = json.loads(r.output)
     assert data["gold"]["parse_failures"] == []
     assert 0.0 <= data["gold"]["micro"]["f1"] <= 1.0
+
+
+def test_cli_several_gold_folders_score_as_one_set(
+    mini_gold: Path, oracle: None, tmp_path: Path
+) -> None:
+    """Repeated --gold folders are scored together; a trial in two folders is an error."""
+    second = tmp_path / "gold2"
+    second.mkdir()
+    moved = sorted(mini_gold.glob("*.json"))[0]
+    shutil.move(moved, second / moved.name)
+    args = ["eval", "criteria", "--gold", str(mini_gold), "--gold", str(second)]
+    r = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["gold"]["trials"] == 3
+    shutil.copy(second / moved.name, mini_gold / moved.name)
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    assert f"{moved.stem}: in more than one --gold folder" in " ".join(r.output.split())

@@ -87,8 +87,10 @@ def _print_text(result: dict[str, Any]) -> None:
 
 @eval_app.command("criteria")
 def criteria(
-    gold: Path = typer.Option(
-        Path("tests/fixtures/criteria_gold"), "--gold", help="Folder of gold JSON files."
+    gold: list[Path] = typer.Option(
+        [Path("tests/fixtures/criteria_gold")],
+        "--gold",
+        help="Folder of gold JSON files; repeat to score several folders as one set.",
     ),
     corpus: Path | None = typer.Option(
         None, "--corpus", help="eligibility-texts.csv; skipped when absent."
@@ -112,7 +114,12 @@ def criteria(
         err_console.print(f"--format: expected 'text' or 'json', got {fmt!r}")
         raise typer.Exit(2)
     try:
-        trials = load_gold(gold)
+        trials = [t for folder in gold for t in load_gold(folder)]
+        seen: set[str] = set()
+        for t in trials:
+            if t.nct_id in seen:
+                raise GoldError(f"{t.nct_id}: in more than one --gold folder")
+            seen.add(t.nct_id)
     except GoldError as e:
         err_console.print(f"gold set: {e}")
         raise typer.Exit(2) from None
