@@ -54,13 +54,12 @@ bench-batch: $(STAMP)
 	$(BIN)/python bench/bench_batch.py --workers 1 2 --copies 4 --out bench/results $(BATCH_ARGS)
 
 eval-criteria: $(STAMP)
-	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --corpus $(SHARED)/criteria/eligibility-texts.csv
+	@echo 'Development set (the first 49 trials and batches 2-3, which joined it in session 5):'
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold --gold tests/fixtures/criteria_gold_batch2 --gold tests/fixtures/criteria_gold_batch3 --corpus $(SHARED)/criteria/eligibility-texts.csv
 	@echo 'Held-out set (frozen, never tuned on):'
 	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_holdout
-	@echo 'Batch 2 (blind, session 4; frozen during that session):'
-	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch2
-	@echo 'Batch 3 (blind, session 4; frozen during that session):'
-	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch3
+	@echo 'Batch 4 (blind, session 5; frozen, never tuned on):'
+	$(BIN)/trialscout eval criteria --gold tests/fixtures/criteria_gold_batch4
 
 # Criterion-level accuracy against expert labels (TrialGPT annotations), with the majority-class baseline.
 eval-matching: $(STAMP)

@@ -1,4 +1,4 @@
-"""The frozen gold sets (held-out set, blind batches 2 and 3; docs/criteria-gold.md) load
+"""The blind gold sets (held-out set, batches 2, 3 and 4; docs/criteria-gold.md) load
 with the gold loader, keep their spans verbatim and share no trial with an earlier set.
 Only structure is checked here: nothing is scored."""
 
@@ -13,13 +13,20 @@ import pytest
 from trialscout.criteria.evaluate import load_gold
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ORDER = ["criteria_gold", "criteria_gold_holdout", "criteria_gold_batch2", "criteria_gold_batch3"]
+ORDER = [
+    "criteria_gold",
+    "criteria_gold_holdout",
+    "criteria_gold_batch2",
+    "criteria_gold_batch3",
+    "criteria_gold_batch4",
+]
 # folder -> (trials, distinct areas); batch 3's gynaecological draw is a pancreas trial by
 # content (NCT01276548), so it has 13 areas for 14 trials
 SIZES = {
     "criteria_gold_holdout": (10, 10),
     "criteria_gold_batch2": (12, 12),
     "criteria_gold_batch3": (14, 13),
+    "criteria_gold_batch4": (14, 14),
 }
 SETS = list(SIZES)
 
