@@ -82,10 +82,26 @@ def _who(s: str | None) -> str | None:
     return {"1": "I", "2": "II", "3": "III"}.get(m.group(1), m.group(1)) if m else None
 
 
+# "non-small cell lung cancer", "non-clear cell RCC": the histology after "non" is what the
+# disease is NOT
+_NON_BEFORE = re.compile(r"\bnon[\s-]?$", re.I)
+
+
 def _hist_ids(text: str | None) -> set[str]:
     if not text:
         return set()
-    return {m.id for m in vocab().histology.find(text)}
+    return {m.id for m in vocab().histology.find(text) if not _NON_BEFORE.search(text[: m.start])}
+
+
+def _record_histologies(d: Diagnosis) -> tuple[set[str], str | None]:
+    """The record's histology ids, and the words they came from.
+
+    A diagnosis named by its subtype ("diffuse large B-cell lymphoma", "clear cell renal
+    cell carcinoma") states its histology even when the histology field is empty."""
+    if d.histology:
+        return _hist_ids(d.histology), d.histology
+    ids = _hist_ids(d.name)
+    return ids, (f"{d.name} (from the diagnosis name)" if ids else None)
 
 
 def _check_histology(a: DiagnosisAtom, d: Diagnosis) -> tuple[bool | None, str]:
@@ -96,7 +112,7 @@ def _check_histology(a: DiagnosisAtom, d: Diagnosis) -> tuple[bool | None, str]:
         if (k := v.histology.lookup(h.replace("_", " "))) is not None:
             req_h.add(k)
     req_w = {w.upper() for w in a.who_types}
-    pids = _hist_ids(d.histology)
+    pids, said = _record_histologies(d)
     pw = _who(d.who_type)
     if pw is None:
         derived = {v.histology_who.get(h) for h in pids} - {None, ""}
@@ -108,7 +124,7 @@ def _check_histology(a: DiagnosisAtom, d: Diagnosis) -> tuple[bool | None, str]:
         [h.replace("_", " ") for h in a.histologies]
         + ([f"WHO {'/'.join(a.who_types)}"] if req_w else [])
     )
-    got = d.histology or (f"WHO {pw}" if pw else "not recorded")
+    got = said or (f"WHO {pw}" if pw else "not recorded")
     if (req_h & anc) or (pw is not None and pw in req_w):
         return True, f"Histology {got} (criterion: {want})"
     if not pids and pw is None:
