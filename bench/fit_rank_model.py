@@ -31,7 +31,9 @@ from trialscout.search.learned import MODEL_CSV, MODEL_INFO, features, topic_max
 Row = dict[str, Any]
 Topic = dict[str, Any]
 
-# The hand-set default being replaced (search.rank / search.find).
+# The hand-set default the session-4 model was fitted against (search.rank before session 5,
+# which added a criteria-only share, CRITERIA_WEIGHT 0.2): kept so a re-fit reproduces
+# data/search/rank_model.json.
 FIELD_WEIGHT = 0.3
 RELEVANCE_WEIGHT = 0.9
 MIN_RELEVANCE = 0.6

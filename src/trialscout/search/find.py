@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, Float, Integer, Subquery, and_, or_, select, text
 
 from trialscout.criteria.atoms import ParsedCriteria
 from trialscout.criteria.cache import get_or_parse
@@ -37,8 +37,10 @@ from trialscout.search.patient_query import PatientQuery, build_query
 from trialscout.search.rank import (
     Signals,
     confident_ineligible,
+    criteria_scores,
     field_scores,
     fuse,
+    lead_weights,
     query_words,
     short_text,
     short_texts,
@@ -47,6 +49,7 @@ from trialscout.search.text import TextQuery, parse_conditions, parse_text
 from trialscout.store import Store
 from trialscout.store.schema import criteria as criteria_table
 from trialscout.store.schema import locations, trials
+from trialscout.store.search_index import FIELDS, FTS_TABLE, WEIGHTS, SqliteFts5Index, to_fts5
 
 # Weight of relevance against the match score inside a tier (0..1). Measured on TREC 2021
 # (docs/find.md): the match score says little about topical relevance, and giving it 0.4 of
@@ -138,10 +141,15 @@ _TOP_ROUNDS = 3
 
 
 def _filtered(
-    conn: Connection, top: Sequence[tuple[int, float]], conds: Sequence[Any]
+    conn: Connection,
+    top: Sequence[tuple[int, float]],
+    conds: Sequence[Any],
+    crit: Mapping[int, float] | None = None,
+    criteria: dict[str, float] | None = None,
 ) -> list[tuple[str, float]]:
     """(nct_id, score) of the trials among `top` (doc_id, score) that pass the filters,
-    best first (score, then NCT ID)."""
+    best first (score, then NCT ID). `crit` (doc_id -> criteria-only BM25) is copied into
+    `criteria` by NCT ID for the trials kept."""
     score = dict(top)
     ids = list(score)
     out: list[tuple[str, float]] = []
@@ -149,9 +157,31 @@ def _filtered(
         stmt = select(trials.c.doc_id, trials.c.nct_id).where(
             trials.c.doc_id.in_(ids[i : i + 500]), *conds
         )
-        out.extend((nct_id, float(score[doc_id])) for doc_id, nct_id in conn.execute(stmt))
+        for doc_id, nct_id in conn.execute(stmt):
+            out.append((nct_id, float(score[doc_id])))
+            if crit is not None and criteria is not None:
+                criteria[nct_id] = crit[doc_id]
     out.sort(key=lambda h: (-h[1], h[0]))
     return out
+
+
+def _match_with_criteria(store: Store, tq: TextQuery) -> Subquery | None:
+    """The store's FTS5 match (`SqliteFts5Index.match`: same query, same weights, same score)
+    with a second column `crit`: the BM25 with only the eligibility criteria weighted
+    (`rank.criteria_scores`). Computed in the same pass: FTS5 keeps each row's phrase hits
+    for the second `bm25()`, which cost nothing measurable (30 TREC queries on the 6.8k
+    store), where a separate pass over the matches cost as much as retrieval. None for
+    another index."""
+    if not isinstance(store.index, SqliteFts5Index):
+        return None
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    only = ", ".join("1.0" if f == "criteria" else "0.0" for f in FIELDS)
+    stmt = text(
+        f"SELECT rowid AS doc_id, -bm25({FTS_TABLE}, {weights}) AS score, "
+        f"-bm25({FTS_TABLE}, {only}) AS crit "
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_q"
+    ).bindparams(fts_q=to_fts5(tq))
+    return stmt.columns(doc_id=Integer, score=Float, crit=Float).subquery("fts")
 
 
 def retrieve(
@@ -164,8 +194,11 @@ def retrieve(
     radius_km: float | None = None,
     limit: int = 200,
     cancer_filter: bool = False,
+    criteria: dict[str, float] | None = None,
 ) -> list[tuple[str, float]]:
     """(nct_id, bm25) of the best `limit` trials for the patient query, filters applied.
+    `criteria`: if given (and the index is FTS5), filled with each returned trial's
+    criteria-only BM25, read in the same pass (`_match_with_criteria`).
 
     The index ranks on its own first (`ORDER BY score LIMIT k`, no join), then only those
     `k` trials are looked up in `trials` for the filters. Joining every match to `trials`
@@ -181,22 +214,30 @@ def retrieve(
         mode="any",
         conditions=parse_conditions(pq.cancer_conditions) if cancer_filter else [],
     )
-    fts = store.index.match(tq)
+    with_crit = _match_with_criteria(store, tq) if criteria is not None else None
+    fts = with_crit if with_crit is not None else store.index.match(tq)
+    cols = [fts.c.doc_id, fts.c.score] + ([fts.c.crit] if with_crit is not None else [])
     conds = _filters(pq, statuses, near, radius_km)
     k = 2 * limit + _TOP_SLACK
     for _ in range(_TOP_ROUNDS):
-        top = conn.execute(
-            select(fts.c.doc_id, fts.c.score).order_by(fts.c.score.desc()).limit(k)
-        ).all()
-        hits = _filtered(conn, [(int(r[0]), float(r[1])) for r in top], conds)
+        top = conn.execute(select(*cols).order_by(fts.c.score.desc()).limit(k)).all()
+        crit = {int(r[0]): float(r[2]) for r in top} if with_crit is not None else None
+        found: dict[str, float] = {}
+        hits = _filtered(conn, [(int(r[0]), float(r[1])) for r in top], conds, crit, found)
         if len(top) < k or (len(hits) >= limit and hits[limit - 1][1] > float(top[-1][1])):
-            return hits[:limit]
+            hits = hits[:limit]
+            if criteria is not None:
+                criteria.update((h[0], found[h[0]]) for h in hits if h[0] in found)
+            return hits
         k *= 4
-    stmt = select(trials.c.nct_id, fts.c.score).join(fts, fts.c.doc_id == trials.c.doc_id)
+    stmt = select(trials.c.nct_id, *cols[1:]).join(fts, fts.c.doc_id == trials.c.doc_id)
     if conds:
         stmt = stmt.where(*conds)
     stmt = stmt.order_by(fts.c.score.desc(), trials.c.nct_id).limit(limit)
-    return [(r[0], float(r[1])) for r in conn.execute(stmt)]
+    rows = conn.execute(stmt).all()
+    if criteria is not None and with_crit is not None:
+        criteria.update((r[0], float(r[2])) for r in rows)
+    return [(r[0], float(r[1])) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -388,11 +429,16 @@ def _signals(
     dense: DenseScorer | None = None,
     short: dict[str, dict[str, Any]] | None = None,
     model: RankModel | None = None,
+    criteria: Mapping[str, float] | None = None,
 ) -> list[float]:
     """Relevance 0..1 per match: retrieval BM25 fused with the short-field BM25 of the
-    patient's words (`rank.field_scores`) and, if given, the dense score (`search.dense`).
+    patient's words (`rank.field_scores`, the note's first sentence weighted
+    `rank.lead_weights`), the criteria-only BM25 of the retrieval query
+    (`rank.criteria_scores`) and, if given, the dense score (`search.dense`).
     `short`: the candidates' `rank.short_texts` if already read (more trials may be in it).
-    `model`: a learned relevance model instead (`search.learned`; opt-in, docs/find.md)."""
+    `model`: a learned relevance model instead (`search.learned`; opt-in, docs/find.md).
+    `criteria`: the candidates' criteria-only BM25 if read with retrieval (`retrieve`);
+    otherwise one more FTS5 pass reads it (`rank.criteria_scores`)."""
     text = profile.note or pq.text()
     if short is None:
         docs = short_texts(conn, [m.nct_id for m, _, _ in matches])
@@ -401,14 +447,25 @@ def _signals(
         docs = {k: d for k, d in short.items() if k in ids}
     if model is not None and conn.dialect.name == "sqlite":
         return learned_relevance(conn, model, profile, pq, matches, docs)
-    fields = field_scores(conn, query_words(text), {k: short_text(d) for k, d in docs.items()})
+    words = query_words(text)
+    fields = field_scores(
+        conn, words, {k: short_text(d) for k, d in docs.items()}, lead_weights(text, words)
+    )
     near = dense.scores(text, {k: dense_text(d) for k, d in docs.items()}) if dense else {}
+    crit: Mapping[str, float] = {}
+    if criteria:
+        crit = criteria
+    else:
+        tq = TextQuery(phrases=parse_text(pq.text()), mode="any")
+        if not tq.is_empty():
+            crit = criteria_scores(conn, to_fts5(tq), [m.nct_id for m, _, _ in matches])
     return fuse(
         [
             Signals(
                 bm25=s,
                 field=fields.get(m.nct_id) if fields else None,
                 dense=near.get(m.nct_id) if near else None,
+                criteria=crit.get(m.nct_id, 0.0) if crit else None,
             )
             for m, s, _ in matches
         ]
@@ -475,6 +532,7 @@ def _find(
     dense: DenseScorer | None,
     relevance_model: RankModel | None = None,
 ) -> FindResult:
+    crit_scores: dict[str, float] = {}
     with store.engine.connect() as conn:
         pq = build_query(conn, profile)
         hits = retrieve(
@@ -486,6 +544,7 @@ def _find(
             radius_km=radius_km,
             limit=candidates,
             cancer_filter=cancer_filter and bool(pq.cancer_conditions),
+            criteria=crit_scores,
         )
         ids = [h[0] for h in hits]
         # Titles, conditions and keywords of every candidate (matching needs the titles,
@@ -514,7 +573,9 @@ def _find(
         matches.append((m, score, i))
         confident.append(confident_ineligible(m, parsed))
     with store.engine.connect() as conn:
-        relevance = _signals(conn, profile, pq, matches, dense, short, relevance_model)
+        relevance = _signals(
+            conn, profile, pq, matches, dense, short, relevance_model, crit_scores or None
+        )
     ranked = rank(matches, ranking, relevance=relevance, confident=confident)
     hidden = 0
     if not show_ineligible:

@@ -11,6 +11,13 @@
   about age or sex alone. On the TREC collections those calls are right; calls resting on a
   diagnosis, a therapy, or a partly parsed criterion are wrong as often as right there
   (docs/find.md), so only the confident ones demote a trial.
+- `lead_weights`: the words of the note's first sentence count `LEAD_WEIGHT` times in the
+  short-field BM25. A clinical note opens with who the patient is and why they are seen
+  ("a 45-year-old man with a history of anaplastic astrocytoma", "presents to the ER with
+  chest pain"); later sentences add findings, tests and treatments.
+- `criteria_scores`: FTS5 BM25 of the retrieval query with only the eligibility criteria
+  weighted: how much of the patient's query the trial's criteria speak of (a trial about the
+  patient's disease names it, its stage and its treatments there).
 - `fuse`: the relevance used for ranking, a weighted sum of the signals, each relative to the
   best candidate (0..1).
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +39,7 @@ from trialscout.criteria.atoms import ParsedCriteria, iter_atoms
 from trialscout.match import TrialMatch
 from trialscout.search.text import STOPWORDS, tokens
 from trialscout.store.schema import trials
+from trialscout.store.search_index import FIELDS, FTS_TABLE
 
 # Atom types whose failure, in a fully parsed criterion, is trusted to rule a trial out for
 # ranking. Measured on TREC 2021 / SIGIR 2016 (docs/find.md): demoting on age/sex calls is
@@ -43,6 +52,18 @@ CONFIDENT_ATOMS = frozenset({"age", "sex"})
 FIELD_WEIGHT = 0.3
 FIELD_WEIGHT_WITH_DENSE = 0.15
 DENSE_WEIGHT = 0.25
+# Weight of the criteria-only BM25 (`criteria_scores`), taken from the retrieval BM25's share.
+# 0.2 is the share the SIGIR 2016-fitted relevance model gave the criteria field (session 4,
+# `rank_model.csv`); measured in session 5 (docs/find.md): TREC 2021 NDCG@10 0.428 -> 0.454,
+# SIGIR 2016 0.187 -> 0.188.
+CRITERIA_WEIGHT = 0.2
+
+# Weight of the note's first-sentence words in the short-field BM25 (the other words: 1).
+# Measured in session 5 (docs/find.md): x2 raised NDCG@10 on TREC 2021 (0.405 -> 0.428) and
+# on SIGIR 2016 (0.184 -> 0.187); x3 and more helped TREC further but cost SIGIR.
+LEAD_WEIGHT = 2.0
+# A sentence ends at . ! or ? followed by white space.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 _SHORT_KEYS = ("brief_title", "official_title", "conditions", "keywords", "condition_mesh")
 _LIST_KEYS = frozenset({"conditions", "keywords", "condition_mesh"})
@@ -60,6 +81,7 @@ class Signals:
     bm25: float
     field: float | None = None
     dense: float | None = None
+    criteria: float | None = None
 
 
 def short_text(data: str | Mapping[str, object]) -> str:
@@ -114,6 +136,14 @@ def query_words(text: str) -> list[str]:
     """The distinct content words of a note or query (function words and 1-letter tokens
     dropped), in order."""
     return list(dict.fromkeys(w for w in tokens(text) if w not in STOPWORDS and len(w) > 1))
+
+
+def lead_weights(text: str, words: Sequence[str], weight: float = LEAD_WEIGHT) -> dict[str, float]:
+    """Query weight per word: `weight` for the words of `text`'s first sentence, 1 for the
+    others. A text of one sentence (a structured profile's query) weighs every word alike."""
+    first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    lead = set(tokens(first))
+    return {w: weight if w in lead else 1.0 for w in words}
 
 
 class _StemCache:
@@ -203,10 +233,14 @@ def bm25_scores(
 
 
 def field_scores(
-    conn: Connection, words: Sequence[str], docs: Mapping[str, str]
+    conn: Connection,
+    words: Sequence[str],
+    docs: Mapping[str, str],
+    weights: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """BM25 of `words` (the patient's) over each doc's short text (`short_text`); {} where the
-    store is not SQLite (no FTS5 tokenizer to stem with)."""
+    store is not SQLite (no FTS5 tokenizer to stem with). `weights`: a query weight per word
+    (default 1; words sharing a stem take the highest, e.g. `lead_weights`)."""
     if conn.dialect.name != "sqlite" or not words or not docs:
         return {}
     from trialscout.search.patient_query import document_frequencies
@@ -218,9 +252,12 @@ def field_scores(
     present = set().union(*(set(d) for d in doc_terms.values()))
     # One surface word per stem: its document frequency is the stem's (FTS5 stems the query).
     by_stem: dict[str, str] = {}
+    query: dict[str, float] = {}
     for w, s in word_stem.items():
         if s in present:
             by_stem.setdefault(s, w)
+            q = 1.0 if weights is None else weights.get(w, 1.0)
+            query[s] = max(query.get(s, q), q)
     if not by_stem:
         return dict.fromkeys(keys, 0.0)
     n, dfs = document_frequencies(conn, list(by_stem.values()))
@@ -228,7 +265,37 @@ def field_scores(
         s: math.log((n - dfs.get(w, 0) + 0.5) / (dfs.get(w, 0) + 0.5) + 1.0)
         for s, w in by_stem.items()
     }
-    return bm25_scores(dict.fromkeys(by_stem, 1.0), doc_terms, idf)
+    return bm25_scores(query, doc_terms, idf)
+
+
+def criteria_scores(conn: Connection, fts_query: str, ids: Sequence[str]) -> dict[str, float]:
+    """Per trial among `ids`: FTS5 BM25 (higher is better) of `fts_query` (FTS5 syntax, the
+    retrieval query) with the eligibility-criteria column weighted 1 and the others 0. The
+    index's IDF and length normalisation are the whole store's. One pass over every match of
+    the query, keeping `ids` (asking FTS5 for those rows alone, `rowid IN`, re-reads every
+    term's postings per row: 30x slower, docs/find.md "Learned relevance"). {} where the
+    store is not SQLite."""
+    if conn.dialect.name != "sqlite" or not fts_query or not ids:
+        return {}
+    doc: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i : i + 500])
+        marks = ", ".join("?" * len(chunk))
+        for nct_id, doc_id in conn.exec_driver_sql(
+            f"SELECT nct_id, doc_id FROM trials WHERE nct_id IN ({marks})", tuple(chunk)
+        ):
+            doc[int(doc_id)] = str(nct_id)
+    weights = ", ".join("1.0" if f == "criteria" else "0.0" for f in FIELDS)
+    out: dict[str, float] = {}
+    rows = conn.exec_driver_sql(
+        f"SELECT rowid, -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
+        (fts_query,),
+    )
+    for rowid, score in rows:
+        k = doc.get(int(rowid))
+        if k is not None:
+            out[k] = float(score)
+    return out
 
 
 def confident_ineligible(m: TrialMatch, parsed: ParsedCriteria | None) -> bool:
@@ -259,11 +326,14 @@ def fuse(signals: Sequence[Signals]) -> list[float]:
     every candidate gives its weight to the retrieval BM25."""
     has_field = any(s.field is not None for s in signals)
     has_dense = any(s.dense is not None for s in signals)
+    has_criteria = any(s.criteria is not None for s in signals)
     w_dense = DENSE_WEIGHT if has_dense else 0.0
     w_field = (FIELD_WEIGHT_WITH_DENSE if has_dense else FIELD_WEIGHT) if has_field else 0.0
-    w_bm25 = 1.0 - w_field - w_dense
+    w_criteria = CRITERIA_WEIGHT if has_criteria else 0.0
+    w_bm25 = 1.0 - w_field - w_dense - w_criteria
     top_bm = _share(max(0.0, s.bm25) for s in signals)
     top_field = _share(s.field or 0.0 for s in signals)
+    top_criteria = _share(max(0.0, s.criteria or 0.0) for s in signals)
     dense = [s.dense for s in signals if s.dense is not None]
     lo, hi = (min(dense), max(dense)) if dense else (0.0, 1.0)
     span = (hi - lo) or 1.0
@@ -272,6 +342,8 @@ def fuse(signals: Sequence[Signals]) -> list[float]:
         v = w_bm25 * max(0.0, s.bm25) / top_bm
         if w_field:
             v += w_field * (s.field or 0.0) / top_field
+        if w_criteria:
+            v += w_criteria * max(0.0, s.criteria or 0.0) / top_criteria
         if w_dense and s.dense is not None:
             v += w_dense * (s.dense - lo) / span
         out.append(v)
