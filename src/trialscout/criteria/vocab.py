@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "criteria"
 
@@ -236,6 +237,20 @@ def _squashed_low(text: str) -> str:
     return sq
 
 
+_LAST_LOWER: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """`text.lower()`, remembered for the last text (as `_squashed_low`)."""
+    global _LAST_LOWER
+    last = _LAST_LOWER
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    _LAST_LOWER = (text, low)
+    return low
+
+
 @dataclass
 class PhraseMatch:
     id: str
@@ -278,6 +293,27 @@ class PhraseMatcher:
         # removed every match contains its whole phrase: a complete gate (see `squash`)
         self.keywords: frozenset[str] = frozenset(squash(p.lower()) for p in long_p + short_p)
         self._gate = _ascii_gate(self.keywords)
+        # ASCII text: `_long` as a case-sensitive regex on the lower-cased text (same spans,
+        # 2-3x faster, and faster than the keyword gate, so it runs ungated); only when no
+        # phrase has a non-ASCII character that re.I matches to an ASCII one (`_ascii_gate`)
+        self._long_low = (
+            re.compile(self._long.pattern)
+            if self._long is not None
+            and _ascii_gate(frozenset(squash(p.lower()) for p in long_p)) is not None
+            else None
+        )
+        self._short_gate = _ascii_gate(frozenset(squash(p.lower()) for p in short_p))
+        self._lookups: dict[str, str | None] = {}
+
+    def _lookup(self, text: str) -> str | None:
+        """`lookup`, remembered per matched text (a matcher sees few distinct ones)."""
+        lookups = self._lookups
+        if text in lookups:
+            return lookups[text]
+        ident = self.lookup(text)
+        if len(lookups) < 100_000:
+            lookups[text] = ident
+        return ident
 
     def lookup(self, text: str) -> str | None:
         k = _key(text)
@@ -304,6 +340,47 @@ class PhraseMatcher:
     _last: tuple[str, tuple[PhraseMatch, ...]] | None = None
 
     def _find(self, text: str) -> list[PhraseMatch]:
+        if self._long_low is not None and text.isascii():
+            return self._find_ascii(text)
+        return self._find_slow(text)
+
+    def _find_ascii(self, text: str) -> list[PhraseMatch]:
+        """`_find_slow` on ASCII text: the folded long regex on the lower-cased text, the
+        short (capitals) regex behind its own keyword gate."""
+        found: list[PhraseMatch] = []
+        taken: list[tuple[int, int]] = []
+        lookup = self._lookup
+        assert self._long_low is not None
+        for m in self._long_low.finditer(_lower(text)):
+            a, b = m.span()
+            # matches of one regex never overlap: only the kept ones are remembered
+            s = text[a:b]
+            ident = lookup(s)
+            if ident is None:
+                continue
+            taken.append((a, b))
+            found.append(PhraseMatch(ident, a, b, s))
+        short = self._short
+        if short is not None:
+            gate = self._short_gate
+            if gate is None or gate.search(_squashed_low(text)) is not None:
+                extra = False
+                for m in _scan(short, self._short_at, text):
+                    a, b = m.span()
+                    if any(a < y and x < b for x, y in taken):
+                        continue
+                    s = m.group()
+                    ident = lookup(s)
+                    if ident is None:
+                        continue
+                    taken.append((a, b))
+                    found.append(PhraseMatch(ident, a, b, s))
+                    extra = True
+                if extra:
+                    found.sort(key=lambda p: p.start)
+        return found
+
+    def _find_slow(self, text: str) -> list[PhraseMatch]:
         # keyword gate: on ASCII text every match holds a whole keyword once squashed
         gate = self._gate
         if gate is not None and text.isascii() and gate.search(_squashed_low(text)) is None:
@@ -317,7 +394,7 @@ class PhraseMatcher:
                 a, b = m.span()
                 if any(a < y and x < b for x, y in taken):
                     continue
-                ident = self.lookup(m.group())
+                ident = self._lookup(m.group())
                 if ident is None:
                     continue
                 taken.append((a, b))
@@ -429,6 +506,107 @@ def folded(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(p, rx.flags & ~re.I)
 
 
+def _folds_to_ascii(c: str) -> bool:
+    """Does re.I match the non-ASCII character `c` to an ASCII one (the Kelvin sign, the
+    long s)? Then a fold on lower-cased ASCII text would miss matches."""
+    return not c.isascii() and any(re.fullmatch(re.escape(c), chr(x), re.I) for x in range(128))
+
+
+class FoldedPattern:
+    """A re.I pattern that scans ASCII text with its case-sensitive fold (`folded`) on the
+    lower-cased text, then re-matches the original pattern where the fold matched, so
+    callers get the original's match objects (groups in the text's own case).
+
+    Same results as the original (`search`, `finditer`; the rest is delegated); only a
+    match's `pos` may differ. Build with `fast_fold`.
+    """
+
+    __slots__ = ("_low", "_rx")
+
+    def __init__(self, rx: re.Pattern[str], low: re.Pattern[str]) -> None:
+        self._rx = rx
+        self._low = low
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rx, name)
+
+    def __repr__(self) -> str:
+        return f"fast_fold({self._rx!r})"
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if not string.isascii():
+            return self._rx.search(string, pos, endpos)
+        m = self._low.search(_lower(string), pos, endpos)
+        if m is None:
+            return None
+        hit = self._rx.match(string, m.start(), endpos)
+        if hit is None or hit.end() != m.end():  # never expected: the original decides
+            return self._rx.search(string, pos, endpos)
+        return hit
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        if not string.isascii():
+            return self._rx.finditer(string, pos, endpos)
+        return self._iter(string, pos, endpos)
+
+    def _iter(self, string: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        match = self._rx.match
+        for m in self._low.finditer(_lower(string), pos, endpos):
+            hit = match(string, m.start(), endpos)
+            if hit is None or hit.end() != m.end():  # never expected: the original decides
+                yield from self._rx.finditer(string, pos, endpos)
+                return
+            pos = hit.end()
+            yield hit
+
+
+def _range_has_upper(pattern: str, flags: int) -> bool:
+    """Does a character range of `pattern` take in an upper-case ASCII letter?"""
+    parser = _sre_parser()
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            if op is parser.IN:
+                if any(o is parser.RANGE and a[0] <= 90 and a[1] >= 65 for o, a in av):
+                    return True
+            elif isinstance(av, (list, tuple)):
+                for x in av:
+                    if isinstance(x, parser.SubPattern) and walk(x):
+                        return True
+                    if isinstance(x, list) and any(
+                        isinstance(y, parser.SubPattern) and walk(y) for y in x
+                    ):
+                        return True
+            elif isinstance(av, parser.SubPattern) and walk(av):
+                return True
+        return False
+
+    return walk(parser.parse(pattern, flags & ~re.I))
+
+
+def fast_fold(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """`rx` (compiled with re.I), with `search`/`finditer` on ASCII text run as its
+    case-sensitive fold on the lower-cased text (1.3-3x faster for long alternations; see
+    `FoldedPattern`). `rx` itself when no safe fold exists."""
+    p = rx.pattern
+    if not rx.flags & re.I or any(_folds_to_ascii(c) for c in set(p)):
+        return rx
+    # as `folded`, with named groups allowed: "(?P<name>" / "(?P=name)" fold to themselves
+    bare = re.sub(r"\(\?P[<=][A-Za-z_]\w*[>)]", "(", re.sub(r"\\.", "", p))
+    if re.search(r"[A-Z]", bare) or re.search(r"\(\?[aiLmsux-]", bare):
+        return rx
+    # upper-case letters written as escapes ("\x41") or inside a range ("[0-_]")
+    if re.search(r"\\(?:[xuUN0]|[1-7][0-7]{2})", p) or _range_has_upper(p, rx.flags):
+        return rx
+    # a pattern that can match empty: after an empty match `finditer` must advance, which
+    # a re-match at the fold's position cannot ask for
+    if _sre_parser().parse(p, rx.flags & ~re.I).getwidth()[0] == 0:
+        return rx
+    return cast("re.Pattern[str]", FoldedPattern(rx, re.compile(p, rx.flags & ~re.I)))
+
+
 @dataclass(frozen=True)
 class ReviewCue:
     """One review_cues.csv row: its reason, regex and the literal gate derived from it."""
@@ -456,7 +634,8 @@ def _review_cues(rows: list[dict[str, str]]) -> list[ReviewCue]:
         except re.error as e:
             raise ValueError(f"review_cues.csv row {i}: field 'pattern' is not a regex: {e}") from e
         gate = required_literals(pattern)
-        gate_rx = re.compile("|".join(re.escape(g) for g in gate)) if gate else None
+        # one literal trie: the same as any(g in low for g in gate), faster than `|`.join
+        gate_rx = re.compile(literal_trie(sorted(gate))) if gate else None
         out.append(ReviewCue(reason, rx, gate, folded(rx), gate_rx))
     return out
 

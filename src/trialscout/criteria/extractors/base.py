@@ -284,8 +284,8 @@ def gate_of(fn: Extractor) -> Gate | None:
             return not ascii_ or gsearch(sq) is not None
 
     elif kws is not None:
-        # one alternation of the literal keywords: the same as any(k in low for k in kws)
-        ksearch = re.compile("|".join(re.escape(k) for k in kws)).search if kws else None
+        # one literal trie of the keywords: the same as any(k in low for k in kws)
+        ksearch = re.compile(literal_trie(list(kws))).search if kws else None
 
         def inner(low: str, sq: str, text: str, ascii_: bool) -> bool:
             return ksearch is not None and ksearch(low) is not None
