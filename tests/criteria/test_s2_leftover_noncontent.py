@@ -109,9 +109,11 @@ def test_cancer_context_is_free_only_beside_an_atom() -> None:
         ("Postmenopausal women with ER positive breast cancer", "inclusion"),
         # a requirement beside a lab limit stays content
         ("Platelets >= 100,000/mm3 (transfusion independent)", "inclusion"),
-        # "X normal" with no limit is not read (docs/criteria-gold.md: "Calcium normal")
+        # a condition on a normal value stays content ("X normal" is read only where it opens
+        # a clause: docs/criteria-gold.md "Corrections (session 5)")
         (
-            "Serum creatinine normal OR creatinine clearance >= 60 mL/min/1.73 m^2",
+            "Bilirubin =< 1.5 mg/dL (3 mg/dL in the presence of Gilbert's disease provided "
+            "direct bilirubin is normal)",
             "inclusion",
         ),
         # the object of "as determined by" stays content unless it is a named method

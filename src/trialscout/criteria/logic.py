@@ -970,6 +970,48 @@ def _is_filler(word: str) -> bool:
     return "-" in w and all(p in _STOP or len(p) < 3 for p in w.split("-"))
 
 
+# A comparator with a number that no atom read: a limit on something ("over age 65", "AP <= 5 x
+# ULN" beside a parsed limit), so content even though numbers and comparator words are not
+# (docs/criteria-grammar.md, "Leftovers"). Only looked for beside an atom: a criterion with no
+# atom is unparsed anyway.
+_LOOSE_LIMIT = re.compile(
+    r"(?:[<>]=?|=<|=>|\b(?:over|under|above|below|greater|less|more|fewer|higher|lower|older|younger|"
+    r"at\s+least|at\s+most|up\s+to|no\s+more|not\s+more|no\s+less|not\s+less|exceed(?:s|ing)?)\b"
+    r"(?:\s+than)?(?:\s+or\s+equal(?:\s+to)?)?(?:\s+(?:the\s+)?age(?:\s+of)?)?)\s*\d",
+    re.I,
+)
+_DIGIT = re.compile(r"\d")
+
+
+def _loose_limits(
+    ctx: Ctx, regions: list[tuple[int, int]], a: int, b: int
+) -> list[tuple[int, int]]:
+    """Spans of comparator + number in [a, b) that touch no atom region (`_LOOSE_LIMIT`)."""
+    if not _DIGIT.search(ctx.text, a, b):
+        return []
+    starts, ends = _merge(regions)
+    out: list[tuple[int, int]] = []
+    for m in _LOOSE_LIMIT.finditer(ctx.text, a, b):
+        if _touches(starts, ends, m.start(), m.end()):
+            continue
+        if _LIMIT_TIME.match(ctx.text, m.end()) and not _LIMIT_AGE.search(m.group()):
+            continue  # "more than 4 weeks earlier": a time qualifier of an atom, not a limit
+        if _ONE_LESION.match(ctx.text, m.start()):
+            continue  # RECIST's "≥ 1 lesion ... in ≥ 1 dimension": what measurable disease means
+        out.append(m.span())
+    return out
+
+
+_LIMIT_TIME = re.compile(
+    r"[\d.,]*\s*(?:-\s*)?(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b", re.I
+)
+_ONE_LESION = re.compile(
+    r"(?:>=|at\s+least)\s*(?:1|one)\s+(?:(?:measurable|target|evaluable)\s+)?(?:lesions?|dimensions?|sites?)\b",
+    re.I,
+)
+_LIMIT_AGE = re.compile(r"\b(?:age|older|younger)\b", re.I)
+
+
 # Set to a list to collect (criterion text, leftover word spans, whether an atom was kept)
 # for every leftover decision that flags words (scripts/criteria_coverage.py); None in use.
 LEFTOVER_SINK: list[tuple[str, list[tuple[int, int]], bool]] | None = None
@@ -985,11 +1027,14 @@ def leftover(ctx: Ctx, kept: list[Found], a: int, b: int) -> tuple[int, int] | N
         return None
     regions = [r for f in kept for r in f.regions()]
     words = _content_words(ctx, regions, a, b)
-    if words:
+    limits = _loose_limits(ctx, regions, a, b) if kept else []
+    if words or limits:
         # the free regions only take words away: filter the words left (same as a second
         # `_content_words` pass over regions + free regions, without re-reading the text)
         fs, fe = _merge(_free_regions(ctx, kept, a, b))
         words = [w for w in words if not _touches(fs, fe, w[0], w[1])]
+        if limits:
+            words = sorted(words + [x for x in limits if not _touches(fs, fe, x[0], x[1])])
     if not words:
         return None
     if LEFTOVER_SINK is not None:

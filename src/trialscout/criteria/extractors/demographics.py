@@ -21,9 +21,11 @@ from trialscout.criteria.extractors.labs import cmp_of as comparator
 
 _YRS = r"(?:years?|yrs?|y/?o|y)(?:[\s-]*(?:old|of age))?"
 _AGE_RANGE = re.compile(
-    r"(?:\bage[ds]?\b[^\d;]{0,25}?|(?:between|from)\s*)(?P<a>\d{1,3})\s*(?:years?\s*)?"
-    r"(?:-|to|and|~)\s*(?P<b>\d{1,3})\s*(?:" + _YRS + r")?(?:\s*\(inclusive\)|\s*inclusive)?"
-    r"|(?P<a2>\d{1,3})\s*(?:-|to|~)\s*(?P<b2>\d{1,3})\s*" + _YRS,
+    r"(?:\bage[ds]?\b[^\d;]{0,25}?|(?:between|from)\s*)(?P<a>\d{1,3})\s*(?:years?(?:\s*old)?\s*)?"
+    r"(?:-|to|and|~)\s*(?P<b>\d{1,3})\s*(?:"
+    + _YRS
+    + r")?(?:\s*,?\s*\(inclusive\)|\s*,?\s*inclusive)?"
+    r"|(?P<a2>\d{1,3})\s*(?:years?\s*)?(?:-|to|~)\s*(?P<b2>\d{1,3})\s*" + _YRS,
     re.I,
 )
 _AGE_MONTHS = re.compile(
@@ -34,9 +36,45 @@ _AGE_MONTHS = re.compile(
 _AGE_CMP = re.compile(
     r"(?:\bage[ds]?\b|years of age|years old)[^\d;<>=]{0,25}?(?P<cmp>" + CMP + r")\s*(?P<v>\d{1,3})"
     r"(?:\s*" + _YRS + r")?"
-    r"|(?P<cmp2>" + CMP + r")\s*(?P<v2>\d{1,3})[\s-]*" + _YRS,
+    # ">= 18 and <= 75 years of age": the first value of a pair takes the years of the second
+    r"|(?P<cmp2>"
+    + CMP
+    + r")\s*(?P<v2>\d{1,3})(?:[\s-]*"
+    + _YRS
+    + r"|(?=\s*(?:,\s*)?(?:and|to)\s+"
+    + CMP
+    + r"\s*\d{1,3}\s*(?:years?|yrs?)\b))"
+    # "over the age of 18", "under age 65", "less than age 10"
+    r"|(?P<cmp3>"
+    + CMP
+    + r")\s+(?:the\s+)?age\s+(?:of\s+)?(?P<v3>\d{1,3})(?!\d|\.\d)(?:\s*"
+    + _YRS
+    + r")?"
+    # "older than 18 years", "younger than 75 years of age"
+    r"|(?P<cmp4>(?:older|younger)\s+than)\s*(?P<v4>\d{1,3})[\s-]*" + _YRS,
     re.I,
 )
+# a criterion that is only "65 years and over": an age limit with no other word
+_AGE_ALONE = re.compile(
+    r"\W*\d{1,3}\s*(?:years?|yrs?)\s*(?:of\s+age\s*)?(?:and|or)\s+(?:over|older|above)\W*", re.I
+)
+# "Patients who are over age 65 ... are also eligible": an alternative group, not a limit
+_PERMISSIVE = re.compile(
+    r"\b(?:eligible|allowed|permitted|may\s+be\s+(?:enrolled|included))\b", re.I
+)
+
+
+def _sentence(t: str, i: int) -> str:
+    """The sentence of `t` around position `i`."""
+    a = max(t.rfind(". ", 0, i), t.rfind("; ", 0, i)) + 1
+    b = min((x for x in (t.find(". ", i), t.find("; ", i)) if x >= 0), default=len(t))
+    return t[a:b]
+
+
+_OR_OLDER = re.compile(r"\s*(?:or|and)\s+(?:older|over|above)\b", re.I)
+# "if the participant was under the age of 18", "for pediatric patients less than age 10": the
+# age of a subgroup the sentence is about, not a limit on every patient
+_SUBGROUP_BEFORE = re.compile(r"\b(?:if|when|for|case\s+of|whether)\s+(?:[\w']+\s+){0,3}$", re.I)
 _AGE_POST = re.compile(
     r"(?P<v>\d{1,3})\s*(?:" + _YRS + r")?\s*(?:of age\s*)?(?:or|and)\s*"
     r"(?P<w>older|above|over|more|greater|elder|younger|less|under|below)(?!\s+than\b)",
@@ -181,12 +219,15 @@ def extract_age(ctx: Ctx) -> list[Found]:
         not bare
         and not _AGE_CONTEXT.search(t)
         and not re.search(r"\d\s*years?\s*(?:or|and)\s*(?:older|above|younger)", t, re.I)
-        and not re.match(r"\W*\d{1,3}\s*(?:-|to|~)\s*\d{1,3}\s*(?:years?|yrs?)\b", t, re.I)
+        and not re.match(
+            r"\W*\d{1,3}\s*(?:years?\s*)?(?:-|to|~)\s*\d{1,3}\s*(?:years?|yrs?)\b", t, re.I
+        )
+        and not _AGE_ALONE.fullmatch(t)
+        and not re.search(r"\b(?:older|younger)\s+than\s+\d{1,3}[\s-]*(?:years?|yrs?)\b", t, re.I)
     ):
         return []
-    lo: float | None = None
-    hi: float | None = None
-    lo_inc = hi_inc = True
+    # (start, end, side, value, inclusive) of every limit found, folded in reading order below
+    limits: list[tuple[int, int, str, float, bool]] = []
     spans: list[tuple[int, int]] = []
     for m in _AGE_RANGE.finditer(t):
         a = m.group("a") or m.group("a2")
@@ -202,20 +243,29 @@ def extract_age(ctx: Ctx) -> list[Found]:
             and not re.search(r"\bage|old|of age", t[max(0, m.start() - 30) : m.end() + 12], re.I)
         ):
             continue  # "3-5 years" inside a criterion is a duration, unless it leads it
-        lo, hi = x, y
+        limits += [(m.start(), m.end(), "lo", x, True), (m.start(), m.end(), "hi", y, True)]
         spans.append(m.span())
     for m in _AGE_MONTHS.finditer(t):
         # "Age 12 months to 21 years": the lower bound in months
         x, y = float(m.group("m")) / 12, float(m.group("y"))
         if x < y <= 120 and not spans:
-            lo, hi = round(x, 2), y
+            limits += [
+                (m.start(), m.end(), "lo", round(x, 2), True),
+                (m.start(), m.end(), "hi", y, True),
+            ]
             spans.append(m.span())
     for m in _AGE_CMP.finditer(t):
         if any(a <= m.start() < b for a, b in spans):
             continue
-        cmp_s = m.group("cmp") or m.group("cmp2")
-        v = float(m.group("v") or m.group("v2"))
-        sub = _AGE_SUBUNIT.match(t, m.end()) if m.group("v") else None
+        cmp_s = m.group("cmp") or m.group("cmp2") or m.group("cmp3") or m.group("cmp4")
+        v = float(m.group("v") or m.group("v2") or m.group("v3") or m.group("v4"))
+        if m.group("cmp4"):
+            cmp_s = "greater than" if cmp_s.lower().startswith("older") else "less than"
+        if (m.group("cmp3") or m.group("cmp4")) and (
+            _SUBGROUP_BEFORE.search(t, 0, m.start()) or _PERMISSIVE.search(_sentence(t, m.start()))
+        ):
+            continue
+        sub = _AGE_SUBUNIT.match(t, m.end()) if (m.group("v") or m.group("v3")) else None
         if sub and not re.search(r"\d\s*" + _YRS, m.group(), re.I):
             # "Age >= 6 months": the limit in years
             u = sub.group("u").lower()
@@ -230,13 +280,17 @@ def extract_age(ctx: Ctx) -> list[Found]:
         if cmp_s.lower().strip() in ("within",) or v > 120:
             continue
         c = comparator(cmp_s)
+        end = m.end()
+        older = _OR_OLDER.match(t, end) if c == ">" else None
+        if older:
+            c, end = ">=", older.end()  # "> 18 years of age or older"
         if c in (">=", ">"):
-            lo, lo_inc = v, c == ">="
+            limits.append((m.start(), end, "lo", v, c == ">="))
         elif c in ("<=", "<"):
-            hi, hi_inc = v, c == "<="
+            limits.append((m.start(), end, "hi", v, c == "<="))
         else:
             continue
-        spans.append(m.span())
+        spans.append((m.start(), end))
     for m in _AGE_POST.finditer(t):
         if any(a <= m.start() < b for a, b in spans):
             continue
@@ -244,15 +298,37 @@ def extract_age(ctx: Ctx) -> list[Found]:
         if v > 120:
             continue
         w = m.group("w").lower()
-        if w in ("older", "above", "over", "more", "greater", "elder"):
-            lo, lo_inc = v, True
-        else:
-            hi, hi_inc = v, True
+        side = "lo" if w in ("older", "above", "over", "more", "greater", "elder") else "hi"
+        limits.append((m.start(), m.end(), side, v, True))
         spans.append(m.span())
-    if not spans or (lo is None and hi is None):
+    lo: float | None = None
+    hi: float | None = None
+    lo_inc = hi_inc = True
+    used: list[tuple[int, int]] = []
+    for x0, y0, side, v, inc in sorted(limits, key=lambda e: e[0]):
+        nlo, nhi, nli, nhi_inc = lo, hi, lo_inc, hi_inc
+        if (lo if side == "lo" else hi) is not None:
+            # "Age 18-75 years; patients > 70 years must have ...": a second limit on the same
+            # side is about a subgroup; the first one is the criterion's
+            continue
+        if side == "lo":
+            nlo, nli = v, inc
+        else:
+            nhi, nhi_inc = v, inc
+        if (
+            nlo is not None
+            and nhi is not None
+            and (nlo > nhi or (nlo == nhi and not (nli and nhi_inc)))
+        ):
+            # "Age >= 18 years. ... in patients < 18 years of age, children are excluded": a
+            # later limit that empties the range restates the exclusion; the first one holds
+            continue
+        lo, hi, lo_inc, hi_inc = nlo, nhi, nli, nhi_inc
+        used.append((x0, y0))
+    if not used or (lo is None and hi is None):
         return []
-    a = min(s for s, _ in spans)
-    b = max(e for _, e in spans)
+    a = min(x for x, _ in used)
+    b = max(y for _, y in used)
     atom = ctx.mk(
         AgeAtom, a, b, min_years=lo, max_years=hi, min_inclusive=lo_inc, max_inclusive=hi_inc
     )

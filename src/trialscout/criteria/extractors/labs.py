@@ -31,14 +31,14 @@ from trialscout.criteria.extractors.base import (
     needs_low_match,
     number,
 )
-from trialscout.criteria.vocab import bounded_phrases, vocab
+from trialscout.criteria.vocab import bounded_phrases, read_table, vocab
 
 # "2.5xULN" (glued: the x may stand right before ULN), "(IULN)", "upper-normal limit (UNL)",
 # "ULN for age", "ULN for the reference lab": the suffix names whose ULN, not a new limit;
 # "ALAT < 3 N": French-written texts put N (normale) for the ULN
 _ULN = (
-    r"(?:(?:x|times|\*)\s*)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
-    r"(?:upper limits? of (?:the\s*)?normal(?:\s*range)?|upper[\s-]*normal\s*limits?|(?<![a-wyz])(?:i?uln|i?unl)\b|upper limit of the normal range|"
+    r"(?:(?:x|times|\*)\s*(?:above\s*)?)?(?:the\s*)?(?:institutional\s*|laboratory\s*|local\s*)?"
+    r"(?:upper limits? of (?:the\s*)?(?:institutional\s*|institution'?s\s*|laboratory\s*|local\s*)?norm(?:al)?\b(?:\s*range)?|upper[\s-]*normal\s*limits?|(?<![a-wyz])(?:i?uln|i?unl)\b|upper limit of the normal range|"
     r"upper normal range|\(uln\)|(?<=[\d\s])(?-i:N)(?![A-Za-z/])|(?<=times )(?:the\s*)?(?:institutional\s*)?normal\b(?:\s*limits?)?|(?<=x )normal\b|(?:the\s*)?control\b)(?:\s*\((?:i?uln|i?unl)\)(?:\s*range)?|\s*range)?"
     r"(?:\s*for\s*(?:age|(?:the\s*)?(?:reference\s*)?(?:lab|laboratory|institution)\b))?"
 )
@@ -326,11 +326,43 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return wnl, hilo
 
 
+@lru_cache(maxsize=1)
+def _bare_normal_pattern() -> re.Pattern[str]:
+    """ "Bilirubin normal": the normal range named with no "within" (`_normal_patterns`)."""
+    alias = vocab().lab_alias_re
+    gl = r"(?:\s*\([^()]{1,20}\))?"
+    grp = (
+        r"(?P<an>(?<![A-Za-z])"
+        + alias
+        + gl
+        + r"(?:\s*(?:,\s*(?:and/or|and|or)|and/or|and|or|/|,|&)\s*"
+        + alias
+        + gl
+        + r"){0,4})(?![A-Za-z])"
+    )
+    # "Bilirubin normal", "AST/ALT normal", "Creatinine normal OR creatinine clearance >= 60":
+    # the normal range with no number (docs/criteria-gold.md, "X normal"), read only where the
+    # analyte opens a clause (never "provided direct bilirubin is normal") and the clause ends
+    # there: not before a bracket or a second limit ("normal or <= 1.5 x ULN"), whose exception
+    # or alternative would be lost
+    # what may not follow: a limit with no analyte of its own, a bracket
+    lim = r"[<>=\d(]|(?:less|greater|more|lower|higher|up|not|no|within|below|above|under|over|equal|if|unless|except)\b"
+    return re.compile(
+        r"(?:^|(?<=[;:,])|(?<=\band\s)|(?<=\bor\s)|(?<=&\s))\s*(?:(?:a|the)\s+)?(?:(?:total|serum|plasma)\s+)?"
+        + grp
+        + r"(?:\s*(?:levels?|values?))?\s*(?:is\s+|are\s+|:\s*)?(?P<how>normal)(?:\s*\*?\s*for\s+age)?"
+        r"(?=\s*(?:$|[.;]|,(?!\s*(?:(?:and/or|and|or)\s+)?(?:" + lim + r"))|(?:and/or|and|or)\s*$"
+        r"|(?:and/or|and|or)\s+(?!" + lim + r")|(?-i:[A-Z])))",
+        re.I,
+    )
+
+
 def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
     v = vocab()
     wnl, hilo = _normal_patterns()
+    bare = _bare_normal_pattern()
     out: list[Found] = []
-    for rx in (wnl, hilo):
+    for rx in (wnl, hilo, bare):
         for m in rx.finditer(ctx.text) if may_match(rx, ctx) else ():
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
@@ -343,7 +375,7 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
                 ids = ["calcium_corrected" if i == "calcium" else i for i in ids]
             how = m.group("how").lower()
             limits: list[tuple[Comparator, float | None, float | None]]
-            if how.startswith(("within", "in", "wnl")):
+            if how.startswith(("within", "in", "wnl", "normal")):
                 limits = [(">=", None, 1.0), ("<=", 1.0, None)]
             elif re.match(
                 r"(?:elevated|increased|raised)?\s*(?:above|greater|higher)|high|elevated|raised|increased",
@@ -354,23 +386,36 @@ def _extract_normal(ctx: Ctx, taken: list[tuple[int, int]]) -> list[Found]:
                 limits = [("<", None, 1.0)]
             else:
                 continue
-            atoms: list[Expr] = []
-            for ident in ids:
-                assert ident is not None
-                for c, uln, lln in limits:
-                    atoms.append(
+            # one group per named analyte ("transaminases" is AST and ALT: one group)
+            groups: list[list[Expr]] = []
+            for (al, _, _), ident in zip(analytes, ids, strict=True):
+                groups.append(
+                    [
                         ctx.mk(
                             LabAtom,
                             m.start(),
                             m.end(),
-                            analyte=ident,
-                            loinc=v.labs[ident].loinc,
+                            analyte=x,
+                            loinc=v.labs[x].loinc,
                             comparator=c,
                             uln_multiple=uln,
                             lln_multiple=lln,
                         )
-                    )
-            expr = atoms[0] if len(atoms) == 1 else ctx.mk(AndNode, m.start(), m.end(), args=atoms)
+                        for x in _members(al, ident or "")
+                        for c, uln, lln in limits
+                    ]
+                )
+            parts: list[Expr] = [
+                g[0] if len(g) == 1 else ctx.mk(AndNode, m.start(), m.end(), args=g) for g in groups
+            ]
+            if len(parts) > 1 and "or" in {j for _, j, _ in analytes[1:]}:
+                # "AST or ALT normal": either analyte may be the normal one
+                expr: Expr = ctx.mk(OrNode, m.start(), m.end(), args=parts)
+            else:
+                atoms = [a for g in groups for a in g]
+                expr = (
+                    atoms[0] if len(atoms) == 1 else ctx.mk(AndNode, m.start(), m.end(), args=atoms)
+                )
             out.append(Found(expr, m.start(), m.end(), priority=9))
             taken.append(m.span())
     return out
@@ -518,6 +563,20 @@ def _second_limit(
     )
 
 
+@lru_cache(maxsize=1)
+def _lab_groups() -> dict[str, list[str]]:
+    """data/criteria/lab_groups.csv: group name (lower case, single spaces) -> member analytes."""
+    return {
+        " ".join(r["alias"].lower().split()): r["members"].split("|")
+        for r in read_table("lab_groups.csv")
+    }
+
+
+def _members(alias: str, ident: str) -> list[str]:
+    """The analytes a named lab stands for: "transaminases" is AST and ALT."""
+    return _lab_groups().get(" ".join(alias.lower().split()), [ident])
+
+
 def _group_expr(
     ctx: Ctx,
     m: re.Match[str],
@@ -534,33 +593,146 @@ def _group_expr(
     """One lab atom per analyte of a group ("AST and ALT <= 2.5 x ULN"), combined."""
     v = vocab()
     atoms: list[Expr] = []
-    for (_al, _joiner, off), ident in zip(analytes, ids, strict=True):
+    grouped = False
+    for (al, _joiner, off), ident in zip(analytes, ids, strict=True):
         assert ident is not None
-        info = v.labs[ident]
         a0 = m.start("an") + off
-        atoms.append(
-            ctx.mk(
-                LabAtom,
-                a0 if len(analytes) > 1 else start,
-                end,
-                analyte=ident,
-                loinc=info.loinc,
-                comparator=cmp_,
-                value=val,
-                unit=u,
-                uln_multiple=uln_mult,
-                lln_multiple=lln,
+        members = _members(al, ident)
+        grouped = grouped or len(members) > 1
+        for member in members:
+            atoms.append(
+                ctx.mk(
+                    LabAtom,
+                    a0 if len(analytes) > 1 else start,
+                    end,
+                    analyte=member,
+                    loinc=v.labs[member].loinc,
+                    comparator=cmp_,
+                    value=val,
+                    unit=u,
+                    uln_multiple=uln_mult,
+                    lln_multiple=lln,
+                )
             )
-        )
     if len(atoms) == 1:
         return atoms[0]
     joiners = {j for _, j, _ in analytes[1:]}
     renal = set(ids) <= {"crcl", "egfr", "creatinine"}
     if renal or ("or" in joiners and ctx.kind == "exclusion"):
         return ctx.mk(OrNode, start, end, args=atoms)
-    if ctx.kind == "exclusion" and ("/" in joiners or "," in joiners):
+    if ctx.kind == "exclusion" and ("/" in joiners or "," in joiners or grouped):
         return ctx.mk(OrNode, start, end, args=atoms)
     return ctx.mk(AndNode, start, end, args=atoms)
+
+
+# a unit of time right after a value with no lab unit: the number is a duration or an age
+_TIME_AFTER = re.compile(
+    r"[\s-]*(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|h)\b|[\s-]*(?:half[\s-]?lives)\b",
+    re.I,
+)
+
+
+# a lab limit right after "if" / "when" is the condition of another limit
+_IF_BEFORE = re.compile(
+    r"\b(?:if|when|whenever|(?:patients?|subjects?|participants?|those)\s+with(?:\s+an?)?)\s+(?:the\s+)?(?:serum\s+)?\W*$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1)
+def _paren_if() -> re.Pattern[str]:
+    """ "(1.5 x ULN if": a second multiple of the ULN in brackets, then the condition."""
+    return re.compile(
+        r"\s*[,;]?\s*\(\s*(?:or\s*)?(?P<cmp>"
+        + XCMP
+        + r")?\s*(?P<val>"
+        + NUM
+        + r")\s*(?:"
+        + _ULN
+        + r")"
+        r"(?P<unit>)\s*,?\s*(?:if|when)\s+(?:the\s+)?(?:serum\s+)?",
+        re.I,
+    )
+
+
+def _lab_condition(
+    ctx: Ctx, end: int, lab_re: re.Pattern[str]
+) -> tuple[re.Match[str], Expr, int] | None:
+    """ "AST <= 2.5 x ULN (1.5 x ULN if ALP > 2.5 x ULN)": the bracket's limit holds when
+    the other lab limit does. (match of the bracket's limit, condition, end of the bracket)."""
+    t = ctx.text
+    pm = _paren_if().match(t, end)
+    if pm is None:
+        return None
+    cm = lab_re.match(t, pm.end())
+    if cm is None or cm.group("fill").strip() or not t[cm.end() :].lstrip().startswith(")"):
+        return None
+    cexpr = _simple_lab(ctx, cm)
+    if cexpr is None:
+        return None
+    close = t.index(")", cm.end()) + 1
+    return pm, cexpr, close
+
+
+def _simple_lab(ctx: Ctx, cm: re.Match[str]) -> Expr | None:
+    """The limit of a `_patterns` lab match with a value and a unit or a ULN multiple."""
+    v = vocab()
+    analytes = _split_analytes(cm.group("an"))
+    ids = [v.lab_for(al) for al, _, _ in analytes]
+    if not analytes or any(i is None for i in ids) or not cm.group("val"):
+        return None
+    if cm.group("lln") or not cm.group("val")[0].isdigit():
+        return None
+    unit = v.canonical_unit(cm.group("unit")) if cm.group("unit") else None
+    raw = _value(cm.group("val"), unit)
+    as_uln = bool(cm.group("uln"))
+    c = cmp_of(cm.group("cmp"))
+    return _group_expr(
+        ctx,
+        cm,
+        analytes,
+        ids,
+        cm.start(),
+        cm.end(),
+        None if as_uln else raw,
+        raw if as_uln else None,
+        None,
+        unit,
+        c,
+    )
+
+
+# "if X, then Y", "patients with X must have Y"
+_THEN = re.compile(
+    r"\s*,?\s*(?:then|(?:then\s+)?(?:must|should|will\s+need\s+to)\s+(?:have|be|demonstrate|show))\s+(?:an?\s+|the\s+)?",
+    re.I,
+)
+
+
+def _if_then(ctx: Ctx, m: re.Match[str], lab_re: re.Pattern[str]) -> Found | None:
+    """ "if serum creatinine > 1.5 mg/dL, then the estimated GFR must be > 60 mL/min": the
+    second limit binds only when the first holds; IF(cond, then, always met)."""
+    t = ctx.text
+    th = _THEN.match(t, m.end())
+    if th is None:
+        return None
+    stop = min(
+        (x for x in (t.find(";", th.end()), t.find(". ", th.end())) if x >= 0), default=len(t)
+    )
+    nm = lab_re.search(t, th.end(), stop)
+    if nm is None or t[th.end() : nm.start()].count(" ") > 8:
+        return None
+    cond = _simple_lab(ctx, m)
+    then = _simple_lab(ctx, nm)
+    if cond is None or then is None:
+        return None
+    met = ctx.mk(AndNode, m.start(), nm.end(), args=[])  # the condition not met: nothing to check
+    return Found(
+        ctx.mk(IfNode, m.start(), nm.end(), cond=cond, then=then, otherwise=met),
+        m.start(),
+        nm.end(),
+        priority=9,
+    )
 
 
 # every pattern below starts with `(?<![A-Za-z])` and a lab alias
@@ -573,7 +745,24 @@ def extract_labs(ctx: Ctx) -> list[Found]:
     t = ctx.text
     out: list[Found] = []
     alias_rx = _alias_re()
+    skip_to = 0
     for m in lab_re.finditer(t) if may_match(lab_re, ctx) else ():
+        if m.start() < skip_to:
+            continue
+        if _IF_BEFORE.search(t, max(0, m.start() - 30), m.start()):
+            # "AST <= 1.5 x ULN if ALP > 2.5 x ULN": a condition on another limit, never a
+            # requirement of its own; read by `_lab_condition` / `_if_then` where the form is
+            # known, else left as words (unparsed). ("Excluded if creatinine clearance < 60"
+            # with no limit before it is the criterion itself.)
+            it = _if_then(ctx, m, lab_re)
+            if it is not None:
+                out.append(it)
+                skip_to = it.end
+                continue
+            if any(
+                f.end <= m.start() and not re.search(r"[.;]\s", t[f.end : m.start()]) for f in out
+            ):
+                continue
         fill = m.group("fill") or ""
         named = {v.lab_for(al) for al, _, _ in _split_analytes(m.group("an"))}
         inner = [
@@ -630,6 +819,8 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         ids = [v.lab_for(al) for al, _, _ in analytes]
         if any(i is None for i in ids):
             continue
+        if value is not None and not unit and _TIME_AFTER.match(t, m.end("val")):
+            continue  # "2 measures of creatinine clearance at least 7 days apart": a time
         if value is not None and not unit and t[m.end("val") : m.end("val") + 1] == "+":
             # "proteinuria < 2+", "urine dipstick protein <= 1+": a test-strip grade, not g/24h
             if set(ids) != {"urine_protein"} and set(ids) != {"urine_protein_dipstick"}:
@@ -648,7 +839,13 @@ def extract_labs(ctx: Ctx) -> list[Found]:
         cm = cond_re.match(t, end)
         vm = None if cm else (elided_re.match(t, end) or first_re.match(t, end))
         vexpr = _cond_expr(ctx, vm.group("cond"), vm.start("cond"), vm.end("cond")) if vm else None
-        if paired is not None:
+        labcond = _lab_condition(ctx, end, lab_re)
+        if labcond is not None:
+            pm, lcond, cend = labcond
+            then = _second_limit(ctx, m, analytes, ids, end, pm, uln=True, default_cmp=c)
+            end = cend
+            expr = ctx.mk(IfNode, m.start(), end, cond=lcond, then=then, otherwise=base)
+        elif paired is not None:
             expr, end = paired
         elif vm is not None and vexpr is not None:
             then = _second_limit(ctx, m, analytes, ids, end, vm, uln=True, default_cmp=c)
