@@ -14,10 +14,12 @@ from trialscout.criteria.extractors.base import (
     Found,
     derived_gate,
     needs_derived,
+    needs_match,
     number,
 )
 from trialscout.criteria.extractors.labs import XCMP as CMP
 from trialscout.criteria.extractors.labs import cmp_of as comparator
+from trialscout.criteria.vocab import fast_fold
 
 _YRS = r"(?:years?|yrs?|y/?o|y)(?:[\s-]*(?:old|of age))?"
 _AGE_RANGE = re.compile(
@@ -209,6 +211,8 @@ def _age_value(ctx: Ctx) -> list[Found]:
     return [Found(atom, m.start(), m.end(), priority=7)]
 
 
+# every age limit is read from a number (`_AGE_RANGE`, `_AGE_MONTHS`, `_AGE_CMP`, `_AGE_POST`)
+@needs_match(re.compile(r"\d"))
 def extract_age(ctx: Ctx) -> list[Found]:
     t = ctx.text
     if _OTHER_AGE.search(t):
@@ -648,3 +652,10 @@ def extract_field_values(ctx: Ctx) -> list[Found]:
 
 
 __all__ = ["NUM"]
+
+
+# ASCII text: these re.I regexes scan as their case-sensitive fold on the lower-cased
+# text (`vocab.fast_fold`: same matches, 1.3-2x faster); checked by
+# tests/criteria/test_speed_fold.py and bench/check_parse_identical.py
+_OTHER_AGE = fast_fold(_OTHER_AGE)
+_AGE_CONTEXT = fast_fold(_AGE_CONTEXT)
