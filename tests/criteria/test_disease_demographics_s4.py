@@ -213,7 +213,7 @@ def test_primary_refractory() -> None:
 
 @pytest.mark.parametrize(
     ("text", "groups"),
-    [("ISS stage I-III", ["I", "III"]), ("Durie-Salmon stage II or III", ["II", "III"])],
+    [("ISS stage I-III", ["I", "II", "III"]), ("Durie-Salmon stage II or III", ["II", "III"])],
 )
 def test_haematological_staging_systems(text: str, groups: list[str]) -> None:
     assert atoms(text, "inclusion", "stage")[0]["groups"] == groups

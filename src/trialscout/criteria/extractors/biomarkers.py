@@ -245,6 +245,9 @@ _STATUSY = re.compile(
     r"\b(?:status|test(?:ing|ed)?|analys[ie]s|evaluable|assess\w*|screen\w*|allele|genotype|unknown|sample|specimen|tissue)\b",
     re.I,
 )
+_RAS_LETTERS = re.compile(
+    r"(?<![A-Za-z0-9])(?P<a>[KNH])(?:\s*(?:/|,|and|or)\s*(?P<b>[KNH]))?\s*(?:/|,|and|or)\s*[KNH]-?RAS\b"
+)
 _LIST_SEP = re.compile(r"^[\s,]*(?:and/or|and|or|/|,|&)?[\s,]*$", re.I)
 _SPLIT = re.compile(r",|;|\band/or\b|\band\b|\bor\b|\bbut\b|\bwith\b|\bwho\b", re.I)
 _IHC_VAL = re.compile(
@@ -335,6 +338,13 @@ def _mentions(t: str) -> list[_Mention]:
             if cm and v.marker_of.get(_key("CD" + cm.group("n"))):
                 mk2 = v.marker_of[_key("CD" + cm.group("n"))]
                 out.append(_Mention(cm.start("n"), cm.end("n"), mk2, cm.group("n")))
+    # "K/NRAS", "K- and N-RAS": the lead letters name their own RAS gene (KRAS, NRAS, HRAS)
+    for xm in _RAS_LETTERS.finditer(t):
+        for g in ("a", "b"):
+            letter = xm.group(g)
+            mk = v.marker_of.get(_key(letter.upper() + "RAS")) if letter else None
+            if mk and not any(o.start <= xm.start(g) < o.end for o in out):
+                out.append(_Mention(xm.start(g), xm.end(g), mk, letter))
     out.sort(key=lambda x: x.start)
     # merge adjacent mentions of the same marker ("EGFR (epidermal growth factor receptor)")
     merged: list[_Mention] = []

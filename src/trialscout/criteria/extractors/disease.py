@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
 from trialscout.criteria.atoms import (
     DiagnosisAtom,
     DiseaseStatusAtom,
+    Expr,
     MeasurableDiseaseAtom,
     MetastasisAtom,
+    NotNode,
     OrNode,
     StageAtom,
     TimeRelationAtom,
@@ -49,7 +52,7 @@ _ROM = {"1": "I", "2": "II", "3": "III", "i": "I", "ii": "II", "iii": "III"}
 # a cancer named as another's context, not as the criterion's diagnosis: "malignancy
 # other than breast cancer", "prior therapy for renal cell carcinoma", "CNS involvement with CLL"
 _NOT_DX_BEFORE = re.compile(
-    r"(?:(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from)\s+(?:(?:a|an|the|primary|prior|previous|their|[\w-]+)\s+){0,2}"
+    r"(?:(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from|(?:distinct|different|separate)\s+(?:in\s+(?:[\w-]+\s+){1,5}?)?from)\s+(?:(?:a|an|the|primary|prior|previous|their|[\w-]+)\s+){0,2}"
     r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?|involvement)\s+(?:\w+\s+){0,2}?(?:for|of|with)\s+(?:(?:the|their|this|advanced|metastatic|recurrent|primary|locally|[\w-]+)\s+){0,2}"
     r"|(?:therap\w*|treatment|chemotherapy|regimens?|radiotherapy|surgery|inhibitors?|agents?)\s+(?:\w+\s+){0,2}?for\s+(?:(?:the|their|this|an?|advanced|metastatic|recurrent|relapsed|refractory|primary|locally|locoregionally|unresectable|inoperable|resectable|early|late|stage|newly|diagnosed|and|or|and/or|[iv]{1,3}[abc]?)(?:\s*[,/]\s*|\s+)){1,8})$",
     re.I,
@@ -70,7 +73,7 @@ _ORG_AFTER = re.compile(
 # cancers listed as exceptions: "(excluding basal or squamous cell carcinoma of the skin,
 # in situ carcinoma of the cervix, ... thyroid cancer that has been treated curatively)"
 _EXCEPT_INTRO = re.compile(
-    r"\b(?:excluding|except(?:\s+for)?|other\s+than|with\s+the\s+exception\s+of|apart\s+from|besides|aside\s+from)\b",
+    r"\b(?:excluding|except(?:\s+for)?|other\s+than|with(?:in)?\s+the\s+exception\s+of|apart\s+from|besides|aside\s+from)\b",
     re.I,
 )
 # in an exclusion, a cancer named as the patient's history is a comorbidity (condition
@@ -183,6 +186,12 @@ def _nearest(pos: tuple[int, int], cands: list[PhraseMatch]) -> PhraseMatch | No
     return best
 
 
+_ALL_WORD = re.compile(
+    r"(?<![A-Za-z0-9(/-])ALL(?![A-Za-z0-9)/-])(?!\s+(?:[A-Z]{2,}|(?:other\s+)?(?:sites?|patients?|participants?|subjects?|solid|tumou?rs?|lesions?|other|of|the|prior|previous|cases?|cohorts?|arms?|groups?|types?|forms?)\b))"
+)
+_ALL_CONTEXT = re.compile(
+    r"leuka?emi|lymphoblastic|\bAML\b|\bCML\b|\bCLL\b|\bMDS\b|Ph\+|Philadelphia|\bblasts?\b|\bMRD\b|relaps|refractory|remission"
+)
 # a cancer named only by its extent, with no organ: "advanced cancer", "metastatic
 # malignancy" (docs/criteria-gold.md: solid_tumor); the extent words stay a status atom
 _EXTENT = r"(?:advanced|metastatic|recurrent|relapsed|refractory|incurable|unresectable|inoperable|locally\s+advanced|progressive)"
@@ -241,6 +250,12 @@ _DX_QUAL_BEFORE = re.compile(
 )
 
 
+_HIST_NOUN = re.compile(
+    r"[\s-]+(?:cell[\s-]+)?(?:histolog(?:y|ies)|histologic(?:al)?\s+(?:sub)?types?|variants?|subtypes?|components?|features)\b",
+    re.I,
+)
+
+
 def _same_head(a: str, b: str) -> bool:
     """Whether two cancer names end in the same head noun ("synovial sarcoma",
     "leiomyosarcoma", "soft tissue sarcomas")."""
@@ -275,6 +290,12 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
         # diagnosis of the criterion, in either section
         rulebooks += _exception_zones(t)
     found = v.cancer.find(t)
+    if "ALL" in t and _ALL_CONTEXT.search(t):
+        # "AML or ALL", "relapsed/refractory ALL": acute lymphoblastic leukemia, read only
+        # beside a blood-cancer word ("ALL sites of disease", "ALL PATIENTS" are no cancer)
+        for am in _ALL_WORD.finditer(t):
+            if not any(f.start <= am.start() < f.end for f in found):
+                found.append(PhraseMatch("all", am.start(), am.end(), am.group(0)))
     hn = _hn_lists(t)
     if hn:
         # the subsites are one head and neck cancer ("nasopharynx" in the list is no NPC)
@@ -312,6 +333,15 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             ctx.kind == "exclusion" and any(ra <= h.start < rb for ra, rb in rulebooks[n_books:])
         )
     ]
+    # "squamous cell histology", "sarcomatoid variant": the noun is the histology's own
+    named: set[int] = set()
+    for k, hx in enumerate(hists):
+        if re.search(r"histolog", hx.text, re.I):
+            named.add(hx.start)  # "squamous histology" is itself a table phrase
+        noun = _HIST_NOUN.match(t, hx.end)
+        if noun:
+            hists[k] = PhraseMatch(hx.id, hx.start, noun.end(), t[hx.start : noun.end()])
+            named.add(hx.start)
     cancers: list[PhraseMatch] = []
     for fm in found:
         if (
@@ -343,13 +373,23 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
     conf = _CONFIRM.search(t)
     conf_by = None if conf else _CONFIRM_BY.search(t)
     who = _WHO.search(t)
-    if not cancers and ctx.kind == "inclusion" and not conf and not who:
+    # an exclusion names a histology on its own only with its noun ("Squamous cell histology",
+    # "No collecting duct, medullary or sarcomatoid histology"), never a bare "squamous cell
+    # carcinoma" (often another cancer's, "of the skin")
+    hist_excl = (
+        ctx.kind == "exclusion"
+        and bool(named)
+        and not cancers
+        and not re.search(r"\bskin\b|cutaneous", t, re.I)
+    )
+    if not cancers and (ctx.kind == "inclusion" or hist_excl) and not conf and not who:
         # a histology on its own ("Squamous cell carcinoma", a bullet under "Histology:")
         hists = [
             h
             for h in hists
             if not any(a <= h.start < b for a, b in rulebooks)
             and not _NOT_DX_BEFORE.search(t[max(0, h.start - 100) : h.start])
+            and not (hist_excl and _HISTORY_BEFORE.search(t[max(0, h.start - 60) : h.start]))
         ]
         if not any(h.id in _BARE_HISTOLOGY_OK or " " in h.text.strip() for h in hists):
             hists = []
@@ -359,7 +399,7 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
         not cancers
         and not (hists and (conf or who))
         and not conf
-        and not (hists and ctx.kind == "inclusion")
+        and not (hists and (ctx.kind == "inclusion" or hist_excl))
     ):
         return []
     if not cancers and conf and not hists and not _DX_NAMES.search(t):
@@ -436,11 +476,15 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             who_types=who_types,
             confirmation=confirmation,
         )
-        return [Found(atom, a, b, priority=2)]
+        # the atom claims its first words and covers the rest, so a status written between
+        # the confirmation and the histology ("confirmed recurrent ... epithelial cancer") stays
+        lead = min(extra)
+        return [Found(atom, lead[0], lead[1], priority=2, cover=extra)]
     # one cancer, histologies it must not have: "without neuroendocrine differentiation or
     # small cell features" (one atom each), "(papillary ... or chromophobe RCC are excluded)"
     # (one atom for the list); the tree negates them
     split: list[list[PhraseMatch]] = []
+    zones: list[tuple[int, int]] = []
     if len(ids) == 1 and ctx.kind == "inclusion" and hists:
         split, zones = _excluded_histologies(t, hists)
         if split:
@@ -508,13 +552,83 @@ def extract_diagnosis(ctx: Ctx) -> list[Found]:
             if q
         ]
         out.append(Found(atom, first.start, first.end, priority=2, cover=[*cover, (a, b), *quals]))
+    # the histologies of one "without ..." / "(... are excluded)" zone are what the cancer must
+    # not be: NOT(any of them), so "without neuroendocrine or small cell features" never
+    # reads as an alternative diagnosis
+    by_zone: dict[int, list[list[PhraseMatch]]] = {}
     for grp in split:
-        ga, gb = grp[0].start, grp[-1].end
-        atom = ctx.mk(
-            DiagnosisAtom, ga, gb, cancer=ids[0], histologies=list(dict.fromkeys(h.id for h in grp))
-        )
+        zi = next((k for k, (za, zb) in enumerate(zones) if za <= grp[0].start < zb), -1)
+        by_zone.setdefault(zi, []).append(grp)
+    for grps in by_zone.values():
+        atoms = [
+            ctx.mk(
+                DiagnosisAtom,
+                grp[0].start,
+                grp[-1].end,
+                cancer=ids[0],
+                histologies=list(dict.fromkeys(h.id for h in grp)),
+            )
+            for grp in grps
+        ]
+        za, zb = grps[0][0].start, grps[-1][-1].end
+        inner = atoms[0] if len(atoms) == 1 else ctx.mk(OrNode, za, zb, args=atoms)
+        cover = [(h.start, h.end) for grp in grps for h in grp]
         out.append(
-            Found(atom, ga, grp[0].end, priority=2, cover=[(h.start, h.end) for h in grp[1:]])
+            Found(ctx.mk(NotNode, za, zb, arg=inner), za, grps[0][0].end, priority=2, cover=cover)
+        )
+    out += _excepted_cancers(ctx, t, cancers, rulebooks[n_books:])
+    return out
+
+
+_EXCEPT_LEAD = re.compile(r"\s*(?::\s*)?(?:(?:a|an|the|for|patients?\s+with)\s+)*", re.I)
+_EXCEPT_GAP = re.compile(
+    r"\s*(?:\([^()]{1,12}\)\s*)?(?:,\s*)?(?:or|and|and/or|nor|/)?\s*(?:,\s*)?", re.I
+)
+
+
+def _excepted_cancers(
+    ctx: Ctx, t: str, kept: list[PhraseMatch], zones: list[tuple[int, int]]
+) -> list[Found]:
+    """An inclusion's "AML other than acute promyelocytic leukemia", "any solid tumor except
+    breast cancer": the excepted cancers, right after the cancer they carve out of, negated."""
+    if ctx.kind != "inclusion" or not kept or _NO_LEAD.match(t):
+        return []
+    out: list[Found] = []
+    for za, zb in zones:
+        intro = _EXCEPT_INTRO.search(t, max(0, za - 30), za)
+        if not intro or intro.end() != za:
+            continue
+        if not any(0 <= intro.start() - c.end <= 3 for c in kept):
+            continue
+        # "AML other than APL": an excepted subtype the table files under the same id
+        # cannot be negated without negating the cancer itself
+        # only the list right after the intro ("except APL, including leukemia secondary
+        # to MDS": "leukemia" and "MDS" are no exceptions)
+        run: list[PhraseMatch] = []
+        pos = za
+        for c in vocab().cancer.find(t):
+            if c.start < pos or c.start >= zb:
+                continue
+            gap = t[pos : c.start]
+            if not (_EXCEPT_GAP.fullmatch(gap) if run else _EXCEPT_LEAD.fullmatch(gap)):
+                break
+            run.append(c)
+            pos = c.end
+        own = {c.id for c in kept}
+        found = [c for c in run if c.id not in own]
+        if not found or _HISTORY_BEFORE.search(t[max(0, za - 60) : za]):
+            continue
+        atoms = [ctx.mk(DiagnosisAtom, c.start, c.end, cancer=c.id) for c in found]
+        a, b = found[0].start, found[-1].end
+        inner = atoms[0] if len(atoms) == 1 else ctx.mk(OrNode, a, b, args=atoms)
+        out.append(
+            Found(
+                ctx.mk(NotNode, a, b, arg=inner),
+                a,
+                found[0].end,
+                priority=2,
+                cover=[(c.start, c.end) for c in found],
+            )
         )
     return out
 
@@ -600,6 +714,13 @@ _NOT_CANCER_STAGE = re.compile(
     r"(?:\s*[\w-]+){0,3}?\s*(?:chronic obstructive|copd|chronic kidney|ckd|renal disease|kidney disease|heart failure|pressure ulcer|decubitus|hypertension|lymphedema)",
     re.I,
 )
+_STAGE_HISTORY = re.compile(
+    r"\b(?:history\s+of|prior|previous|other|another|second|additional|concurrent|synchronous|metachronous)\s+"
+    r"(?:(?:invasive|primary|malignancy|cancer|of|a|an)\s+)*(?=stages?\b)[^;.()]{0,30}",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
+_TNM_OR = re.compile(r"\s*,?\s*(?:or|and/or)\s+", re.I)
 # sub-categories a lettered range start runs through ("N2a-3" = N2a, N2b, N2c, N3)
 _SUBLETTERS = {"T1": "abc", "T2": "ab", "T4": "ab", "N2": "abc"}
 
@@ -620,10 +741,18 @@ def _expand(a: str, b: str) -> list[str]:
     ia, ib = _GROUPS.index(a), _GROUPS.index(b)
     if ib <= ia:
         return [a, b]
-    mains = [
-        g for g in _GROUPS[ia + 1 : ib] if g in ("I", "II", "III", "IV") and not b.startswith(g)
-    ]
-    return [a, *mains, b]
+    # "IA-IIA" runs through IB and IC ("I" itself is not named: its sub-stages are); "II-IV"
+    # through III; "IIIA-IVB" through IIIB, IIIC and IVA
+    ma, mb = a.rstrip("ABC"), b.rstrip("ABC")
+    mid = []
+    for g in _GROUPS[ia + 1 : ib]:
+        main = g.rstrip("ABC")
+        if g == main:
+            if g not in (ma, mb):
+                mid.append(g)
+        elif (a != ma and main == ma) or (b != mb and main == mb):
+            mid.append(g)
+    return [a, *mid, b]
 
 
 def _range(prefix: str, a: str, b: str | None) -> list[str]:
@@ -661,6 +790,14 @@ def extract_stage(ctx: Ctx) -> list[Found]:
             if e.startswith(("8", "eig", "v8"))
             else "AJCC9"
         )
+    # an exclusion's exceptions ("other malignancy EXCEPT ... superficial bladder tumors [Ta,
+    # Tis and T1]") name the stages of the excepted cancers, not the criterion's
+    skip = _exception_zones(t) if ctx.kind == "exclusion" and _EXCEPT_INTRO.search(t) else []
+    if ctx.kind == "exclusion":
+        # "History of stage III or greater cancer", "prior stage I breast cancer": another
+        # cancer's stage (a comorbidity), never the stage of the cancer the trial is for
+        for hm in _STAGE_HISTORY.finditer(t):
+            skip.append((hm.start(), hm.end()))
     basis = None
     if re.search(r"\bclinical(?:ly)?\s*(?:stage|staged|tnm)|\bc(?:tnm|T\d)", t, re.I):
         basis = "clinical"
@@ -669,15 +806,23 @@ def extract_stage(ctx: Ctx) -> list[Found]:
     # one stage atom per ";"-clause: "Stage IV ...; Stage III ... must have ..." are
     # separate limits (each with its own condition), not one list
     clauses: dict[
-        int, tuple[list[str], list[str], list[str], list[str], list[tuple[int, int]]]
+        tuple[int, int], tuple[list[str], list[str], list[str], list[str], list[tuple[int, int]]]
     ] = {}
+    # "T2-3 N0-2 or T1 N1-2": TNM combinations given as alternatives are one atom each
+    alt = [0]
+    last_tnm: list[int] = []
 
     def bucket(
-        pos: int,
+        pos: int, sub: int = 0
     ) -> tuple[list[str], list[str], list[str], list[str], list[tuple[int, int]]]:
-        return clauses.setdefault(t.count(";", 0, pos), ([], [], [], [], []))
+        # one atom per ";"-clause and per sentence: "Stage III or greater cancer ...
+        # Incidental findings of stage I or II prostate cancer ... is allowed" are two facts
+        k = t.count(";", 0, pos) + len(_SENTENCE_END.findall(t, 0, pos))
+        return clauses.setdefault((k, sub), ([], [], [], [], []))
 
     for m in _STAGE.finditer(t):
+        if any(za <= m.start() < zb for za, zb in skip):
+            continue
         if _NOT_CANCER_STAGE.match(t, m.end()):
             continue
         toks = re.split(
@@ -699,13 +844,21 @@ def extract_stage(ctx: Ctx) -> list[Found]:
                 groups.append(g)
         spans.append(m.span())
     for m in _SCLC_STAGE.finditer(t):
+        if any(za <= m.start() < zb for za, zb in skip):
+            continue
         groups, _t, _n, _m, spans = bucket(m.start())
         for g in re.findall(r"limited|extensive", m.group(0), re.I):
             if g.lower() not in groups:
                 groups.append(g.lower())
         spans.append(m.span())
     for m in _TNM.finditer(t):
-        _g, tl, nl, ml, spans = bucket(m.start())
+        if any(za <= m.start() < zb for za, zb in skip):
+            continue
+        if m.group("t") is not None:
+            if last_tnm and _TNM_OR.fullmatch(t, last_tnm[0], m.start()):
+                alt[0] += 1
+            last_tnm[:] = [m.end()]
+        _g, tl, nl, ml, spans = bucket(m.start(), alt[0])
         if m.group("t") is not None:
             tl += _range("T", m.group("t"), m.group("t2"))
             nl += _range("N", m.group("n"), m.group("n2"))
@@ -725,10 +878,14 @@ def extract_stage(ctx: Ctx) -> list[Found]:
     for k, (groups, tl, nl, ml, spans) in sorted(clauses.items()):
         if not spans:
             continue
-        if ed and (k == min(clauses) or len(clauses) == 1):
+        if ed and (k == min(clauses) or len(clauses) == 1 or k[0] == min(clauses)[0]):
             spans.append(ed.span())
         for sysm in _STAGE_SYSTEM.finditer(t):
-            if t.count(";", 0, sysm.start()) == k:
+            if (
+                t.count(";", 0, sysm.start()) + len(_SENTENCE_END.findall(t, 0, sysm.start()))
+                == k[0]
+                and not k[1]
+            ):
                 spans.append(
                     sysm.span()
                 )  # "Ann Arbor", "AJCC (American Joint Committee on Cancer)"
@@ -767,6 +924,21 @@ _NOT_STATUS_BEFORE = re.compile(
     r"|\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|multiple|greater\s+than\s+(?:a\s+)?(?:first|second|third))\s+)$",
     re.I,
 )
+# how a status was shown: "radiographic evidence of metastatic disease", "radiologic, nuclear
+# image, or histologic verification of relapse" (not "biochemical": a PSA relapse is another fact)
+_EVIDENCE_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:(?:radiolog\w*|radiograph\w*|clinical(?:ly)?|histolog\w*|cytolog\w*|patholog\w*|endoscop\w*|imaging|objective|unequivocal|definitive|documented"
+    r"|nuclear\s+imag\w*|ct|mri|pet|scan)(?:\s*,)?(?:\s+(?:or|and|and/or)\s+|\s*/\s*|\s+)?)+"
+    r"(?:evidence|verification|confirmation|documentation|proof)\s+of\s+(?:(?:disease|tumou?r|the)\s+)?$",
+    re.I,
+)
+# status words that name the setting a therapy was given in, not the patient's disease:
+# "in the neoadjuvant, adjuvant or metastatic setting", "recurrent/metastatic disease setting"
+_SETTING_AFTER = re.compile(
+    r"(?:[\s,/-]+(?:(?:or|and|and/or)\s+)?(?:recurrent|metastatic|advanced|locally[\s-]+advanced|unresectable"
+    r"|relapsed|refractory|adjuvant|neo-?adjuvant|curative|palliative|first[\s-]line|second[\s-]line|disease))*[\s-]+settings?\b",
+    re.I,
+)
 # "Recurrence diagnosed more than 12 months after ...": the status is asserted, then timed
 _ASSERTED_AFTER = re.compile(
     r"\s+(?:of\s+[\w-]+\s+)?(?:(?:was|is|has\s+been)\s+)?(?:diagnosed|documented|confirmed|detected)\b",
@@ -795,6 +967,64 @@ _REFRACTORY_TAIL = re.compile(
 )
 
 
+# which remission or CML phase: "beyond 2nd remission", "in first or subsequent remission",
+# "second or greater chronic phase" (the ordinal goes in detail; the words are the atom's)
+_ORD = r"(?:first|second|third|fourth|1st|2nd|3rd|4th)"
+_PHASE_ORDINAL = re.compile(
+    rf"(?:\b(?:beyond|after|in|at)\s+(?:(?:the|their|a)\s+)?)?\b{_ORD}(?:\s*(?:or|and|/|,)\s*(?:{_ORD}|subsequent|later|greater|higher|beyond))?\s+(?:(?:or\s+)?(?:subsequent|later|greater|higher)\s+)?(?:complete\s+|hematologic\w*\s+|morphologic\w*\s+)?$",
+    re.I,
+)
+_ORD_WORD = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth"}
+# what a refractory/resistant status is to: "platinum-resistant", "platinum refractory"
+_REFRACTORY_TO = re.compile(r"\b(?:primary\s+)?(?:platinum|cisplatin|carboplatin)[\s-]*$", re.I)
+
+
+# CML phases sharing one head noun: "chronic or accelerated phase", "accelerated, blast or
+# second chronic phase" (one status each; the phase words are in disease_status.csv)
+_PHASE_WORD = r"(?:(?:(?:first|second|1st|2nd)\s+)?chronic|accelerated|blast(?:ic)?)"
+_PHASE_LIST = re.compile(
+    rf"\b{_PHASE_WORD}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and/or|or|and)\s|/)\s*{_PHASE_WORD})+[\s-]+phases?\b",
+    re.I,
+)
+
+
+def _phase_list(ctx: Ctx, t: str) -> tuple[list[Found], list[tuple[int, int]]]:
+    out: list[Found] = []
+    spans: list[tuple[int, int]] = []
+    for m in _PHASE_LIST.finditer(t):
+        spans.append(m.span())
+        words = list(re.finditer(_PHASE_WORD, m.group(0), re.I))
+        for k, w in enumerate(words):
+            low = w.group(0).lower()
+            status = (
+                "chronic_phase"
+                if low.endswith("chronic")
+                else "accelerated_phase"
+                if low == "accelerated"
+                else "blast_crisis"
+            )
+            detail = None
+            if " " in low:
+                detail = re.sub(r"\b(1st|2nd)\b", lambda x: _ORD_WORD[x.group(1)], low) + " phase"
+            a, b = m.start() + w.start(), m.start() + w.end()
+            atom = ctx.mk(DiseaseStatusAtom, a, b, status=status, detail=detail)
+            cover = [(b, m.end())] if k == len(words) - 1 else []
+            out.append(Found(atom, a, b, priority=3, cover=cover))
+    return out, spans
+
+
+def _ordinal_detail(before: str, status_text: str) -> tuple[str, int] | None:
+    """The ordinal words right before a remission or CML phase, as detail text, and how
+    many characters before the status they start."""
+    m = _PHASE_ORDINAL.search(before)
+    if not m:
+        return None
+    words = re.sub(r"\s+", " ", m.group(0)).strip().lower()
+    words = re.sub(r"\b(1st|2nd|3rd|4th)\b", lambda w: _ORD_WORD[w.group(1)], words)
+    words = re.sub(r"^(?:in|at)\s+(?:(?:the|their|a)\s+)?", "", words)
+    return f"{words} {status_text.lower()}".strip(), len(before) - m.start()
+
+
 @needs_derived(derived_gate(vocab().status.keywords, (_NO_THERAPY,)))
 def extract_disease_status(ctx: Ctx) -> list[Found]:
     t = ctx.text
@@ -805,8 +1035,13 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
         atom = ctx.mk(DiseaseStatusAtom, x, y, status="refractory")
         # the whole phrase is the status: "no standard systemic therapy" is no prior therapy
         out.append(Found(atom, x, y, priority=7))
+    # an exclusion's exceptions ("other cancer, except early-stage prostate cancer") hold the
+    # course of the excepted cancers, not of the criterion's
+    skip = _exception_zones(t) if ctx.kind == "exclusion" and _EXCEPT_INTRO.search(t) else []
+    phases, phase_spans = _phase_list(ctx, t) if "phase" in ctx.low else ([], [])
+    out += phases
     for pm in vocab().status.find(t):
-        if any(x <= pm.start < y for x, y in no_therapy):
+        if any(x <= pm.start < y for x, y in [*no_therapy, *phase_spans, *skip]):
             continue
         status = pm.id
         before = t[max(0, pm.start - 60) : pm.start]
@@ -823,13 +1058,15 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
                 0 <= x - pm.end <= 100 and not re.search(r";|\.\s", t[pm.end : x]) for x in trels
             ):
                 continue
+        if _SETTING_AFTER.match(t, pm.end):
+            continue  # "given in the adjuvant or metastatic setting": a therapy's setting
         if status in ("advanced", "early_stage", "locally_advanced") and _NOT_STATUS_AFTER.match(
             t, pm.end
         ):
             continue  # "advanced pulmonary disease", "localized radiation therapy"
-        if status == "recurrent_metastatic":
+        if status in ("recurrent_metastatic", "recurrent_persistent"):
             a1 = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status="recurrent")
-            a2 = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status="metastatic")
+            a2 = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status=status.split("_")[1])
             out.append(
                 Found(ctx.mk(OrNode, pm.start, pm.end, args=[a1, a2]), pm.start, pm.end, priority=3)
             )
@@ -841,11 +1078,35 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
             d = dm.group("d").lower().replace(" ", "_")
             detail = f"{d}_{dm.group('w').lower()}"
             cover.append(dm.span())
+        start = pm.start
+        if status.endswith("remission") and re.search(
+            r"\b(?:relaps\w*|recurr\w*|progress\w*)\s+(?:after|following|beyond)\s+(?:the\s+|their\s+)?(?:\w+\s+)?$",
+            before,
+            re.I,
+        ):
+            continue  # "relapsed after first remission": not in remission; the words stay
+        if status in ("remission", "complete_remission", "chronic_phase") and (
+            od := _ordinal_detail(t[max(0, pm.start - 50) : pm.start], pm.text)
+        ):
+            # "beyond 2nd remission", "first or subsequent remission": which remission
+            detail, start = od[0], pm.start - od[1]
+            if status == "complete_remission" and "complete" not in od[0]:
+                status = "remission"
+        if status == "refractory" and (
+            rt := _REFRACTORY_TO.search(t, max(0, pm.start - 25), pm.start)
+        ):
+            # "platinum-resistant": refractory to platinum (docs/criteria-gold.md)
+            detail = re.sub(r"[\s-]+", " ", rt.group(0) + pm.text).strip().lower()
+            start = rt.start()
         if status == "local_recurrence":
             # a recurrence at the primary site: status recurrent, detail local
             # (docs/criteria-gold.md; the matcher reads detail "local...")
             status, detail = "recurrent", "local" + (f"_{detail}" if detail else "")
-        atom = ctx.mk(DiseaseStatusAtom, pm.start, pm.end, status=status, detail=detail)
+        atom = ctx.mk(DiseaseStatusAtom, start, pm.end, status=status, detail=detail)
+        if start < pm.start:
+            cover.append((start, pm.start))
+        if ev := _EVIDENCE_BEFORE.search(t, max(0, start - 120), start):
+            cover.append(ev.span())  # "radiographic evidence of" the status: how it is shown
         # "not amenable to surgical resection" is the disease's extent, not a judgement cue
         pr = (
             7
@@ -857,6 +1118,54 @@ def extract_disease_status(ctx: Ctx) -> list[Found]:
         if status == "refractory" and (tail := _REFRACTORY_TAIL.match(t, pm.end)):
             cover.append(tail.span())
         out.append(Found(atom, pm.start, pm.end, priority=pr, cover=cover))
+    return _status_alternatives(ctx, t, out)
+
+
+# statuses that are alternatives of one noun: "relapsed or refractory multiple myeloma",
+# "locally advanced or metastatic NSCLC" = (relapsed OR refractory) AND myeloma, never
+# relapsed OR (refractory AND myeloma)
+_ALT_GAP = re.compile(r"\s*(?:,\s*)?(?:or|and/or|/)\s*|\s*,\s*", re.I)
+_OR_GAP = re.compile(r"\bor\b|/", re.I)
+
+
+def _status_alternatives(ctx: Ctx, t: str, found: list[Found]) -> list[Found]:
+    plain = sorted(
+        (f for f in found if f.priority == 3 and f.expr.type in ("disease_status", "or")),
+        key=lambda f: f.start,
+    )
+    if len(plain) < 2:
+        return found
+    starts = {c.start for c in vocab().cancer.find(t)} | {c.start for c in _listed_cancers(t)}
+    if not starts:
+        return found
+    runs: list[list[Found]] = [[plain[0]]]
+    for f in plain[1:]:
+        if _ALT_GAP.fullmatch(t, runs[-1][-1].end, f.start):
+            runs[-1].append(f)
+        else:
+            runs.append([f])
+    out = [f for f in found if not any(f in r for r in runs if len(r) > 1)]
+    for run in runs:
+        if len(run) < 2:
+            continue
+        a, b = run[0].start, run[-1].end
+        nxt = re.match(r"[\s-]*", t[b:])
+        before = t[max(0, a - 30) : a]
+        if (
+            not any(_OR_GAP.search(t, x.end, y.start) for x, y in itertools.pairwise(run))
+            or b + (nxt.end() if nxt else 0) not in starts
+            # "locally advanced unresectable or metastatic": the run does not start a phrase
+            or any(0 <= a - f.end <= 1 and f not in run for f in plain)
+            or re.search(r"\b(?:and|with)\s*$", before, re.I)
+        ):
+            out += run
+            continue
+        args: list[Expr] = []
+        for f in run:
+            args += f.expr.args if f.expr.type == "or" else [f.expr]
+        node = ctx.mk(OrNode, a, b, args=args)
+        cover = [c for f in run for c in f.cover]
+        out.append(Found(node, a, b, priority=3, cover=cover))
     return out
 
 
@@ -956,7 +1265,13 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
         mm = met_after(k)
         mb = met_before(k)
         own = bool(mm or mb)
-        chained = not own and (met_after(last[k]) is not None or met_before(first[k]) is not None)
+        # "brain or leptomeningeal disease": the list shares what makes its last site a
+        # metastasis ("leptomeningeal disease" names one by itself)
+        chained = not own and (
+            met_after(last[k]) is not None
+            or met_before(first[k]) is not None
+            or (last[k] != k and bool(_SELF_MET.search(sites[last[k]].text)))
+        )
         selfmet = bool(_SELF_MET.search(sm.text))
         if not own and not chained and not selfmet:
             continue
@@ -973,12 +1288,31 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
         lm = met_after(last[k])
         lb = sites[last[k]].end + (lm.end() if lm else 0)
         left = max(t.rfind(";", 0, fa), t.rfind(". ", 0, fa)) + 1
+        # the words of an earlier list of sites are not this list's qualifiers: "Untreated
+        # brain metastasis or neurologically unstable CNS metastases" is two alternatives
+        # (only where this list has qualifiers of its own: "Uncontrolled brain metastases, or
+        # brain metastases associated with mass effect" stays one uncontrolled atom)
+        if first[k] > 0:
+            pk = first[k] - 1
+            pm_ = met_after(pk)
+            prev_end = sites[pk].end + (pm_.end() if pm_ else 0)
+            if (
+                prev_end <= fa
+                and re.fullmatch(r"[^()]*\b(?:or|and/or)\b[^()]*", t[prev_end:fa], re.I)
+                and (own_q := _QUAL_RUN.search(t[max(left, fa - 60, prev_end) : fa]))
+                and _MET_QUAL.search(own_q.group(0))
+            ):
+                left = max(left, prev_end)
         pre = t[max(left, fa - 60) : fa]
         qa = _QUAL_RUN.search(pre)
         pre_q = qa.group(0) if qa else ""
         post = t[max(b, lb) : max(b, lb) + 60]
         nxt = sites[last[k] + 1].start if last[k] + 1 < len(sites) else len(t)
         post = post[: max(0, nxt - max(b, lb))]
+        if nxt < len(t) and (alt := re.search(r"\s(?:or|and/or)\s", post)):
+            post = post[: alt.start()]  # the words after "or" belong to the next site
+        if end_ := re.search(r";|\.(?:\s|$)", post):
+            post = post[: end_.start()]  # never past the sentence
         stop = _MET_EXCEPT.search(post)
         if stop:
             post = post[: stop.start()]  # "other than stable, treated brain metastases"
@@ -994,6 +1328,23 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
         # "metastatic lesions in lung": the lead words are explained, not claimed (a
         # measurable-disease atom may hold them)
         fs = sm.start if mb else start
+        # "brain metastases that are untreated or symptomatic": the alternatives come after
+        post_q = list(_MET_QUAL.finditer(post))
+        post_alt = (
+            _met_fields(post)
+            if len(post_q) > 1
+            and _POST_ALT.fullmatch(post, post_q[0].start(), post_q[-1].end())
+            and re.search(r"\bor\b|/", post[post_q[0].start() : post_q[-1].end()], re.I)
+            and not run_fields
+            else []
+        )
+        if post_alt and len({f_ for f_, _ in post_alt}) > 1:
+            run_fields = post_alt
+            pre_q = post[post_q[0].start() : post_q[-1].end()]
+            base = dict(pre_fields)
+            post_cover = (max(b, lb), max(b, lb) + post_q[-1].end())
+        else:
+            post_cover = (max(b, lb), max(b, lb) + post_q[-1].end()) if post_q else (b, b)
         alts = {f_ for f_, _ in run_fields}
         if len(run_fields) > 1 and len(alts) > 1 and re.search(r"\bor\b|/", pre_q, re.I):
             # "active or untreated CNS metastases": one alternative per qualifier
@@ -1002,15 +1353,27 @@ def extract_metastasis(ctx: Ctx) -> list[Found]:
                 fields = {**{x: y for x, y in base.items() if x != f_}, f_: val}
                 atoms.append(ctx.mk(MetastasisAtom, start, b, site=sm.id, **fields))
             out.append(
-                Found(ctx.mk(OrNode, start, b, args=atoms), fs, b, priority=6, cover=[(start, b)])
+                Found(
+                    ctx.mk(OrNode, start, b, args=atoms),
+                    fs,
+                    b,
+                    priority=6,
+                    cover=[(start, b), post_cover],
+                )
             )
             continue
         fields = dict(base)
         for f_, val in run_fields:
             fields.setdefault(f_, val)
         atom = ctx.mk(MetastasisAtom, start, b, site=sm.id, **fields)
-        out.append(Found(atom, fs, b, priority=6, cover=[(start, b)]))
+        out.append(Found(atom, fs, b, priority=6, cover=[(start, b), post_cover]))
     return out
+
+
+_POST_ALT = re.compile(
+    r"(?:" + _MET_QUAL.pattern + r"|\s+|,|\bor\b|\band/or\b|/|\b(?:are|is|that|which|either)\b)+",
+    re.I,
+)
 
 
 _MEASURABLE = re.compile(
