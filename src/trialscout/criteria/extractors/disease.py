@@ -30,7 +30,7 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import PhraseMatch, read_table, vocab
+from trialscout.criteria.vocab import PhraseMatch, fast_fold, read_table, vocab
 
 _CONFIRM = re.compile(
     r"(?P<c>histolog\w*|histopatholog\w*|patholog\w*|cytolog\w*|biopsy|tissue)(?:[\s-]*(?:and/or|or|/)[\s-]*\w+){0,2}[\s-]*"
@@ -1655,3 +1655,9 @@ def extract_time_relation(ctx: Ctx) -> list[Found]:
             out.append(Found(atom, a, claim, priority=8, cover=ev_cover))
             taken.append((a, b))
     return out
+
+
+# ASCII text: these re.I regexes scan as their case-sensitive fold on the lower-cased
+# text (`vocab.fast_fold`: same matches, 2.5x faster); checked by
+# tests/criteria/test_speed_fold.py and bench/check_parse_identical.py
+_TREL = fast_fold(_TREL)
