@@ -74,8 +74,9 @@ _TARGETS = {
     "tgf-b": "tgfb_inhibitor",
     "bcma": "anti_bcma",
     "trop-2": "trop2_adc",
+    "hgf": "hgf_inhibitor",
 }
-_TOK = r"(?:pd-?l?[12]|ctla-?4|lag-?3|tim-?3|tigit|egfr|her-?2|vegfr?|parp|cdk\s*4/6|alk|ros1|met|braf|mek|kras|btk|bcl-?2|cd20|cd19|cd38|mtor|pi3k|fgfr|ntrk|ret|4-1bb|cd137|ox40|tgf-?b|bcma|trop-?2|akt)(?![A-Za-z0-9])"
+_TOK = r"(?:pd-?l?[12]|ctla-?4|lag-?3|tim-?3|tigit|egfr|her-?2|vegfr?|parp|cdk\s*4/6|alk|ros1|met|braf|mek|kras|btk|bcl-?2|cd20|cd19|cd38|mtor|pi3k|fgfr|ntrk|ret|4-1bb|cd137|ox40|tgf-?b|bcma|trop-?2|akt|hgf)(?![A-Za-z0-9])"
 # "PI3K/mTOR(mammalian target of rapamycin )/Akt inhibitor": a spelled-out name in brackets
 _EXPANSION = r"(?:\s*\([^()]{3,60}\)\s*)?"
 _TARGET_LIST = re.compile(
@@ -86,7 +87,30 @@ _TARGET_LIST = re.compile(
     + r"\s*(?:/|,|or|and|and/or|\+|x)\s*(?:anti-?\s*)?"
     + _TOK
     + r"){0,4})"
-    r"(?:\s*-?\s*(?:directed|targeted|targeting|based|pathway))?\s*-?\s*(?P<suf>inhibitors?|antibod(?:y|ies)|blockers?|blockade|monoclonal antibod(?:y|ies)|mabs?|agents?|therap(?:y|ies)|drugs?|tkis?|treatments?|immunotherap(?:y|ies)|agonists?|adcs?|checkpoint inhibitors?|bispecific)?",
+    r"(?:\s*-?\s*(?:directed|targeted|targeting|based|pathway))?\s*-?\s*(?P<suf>inhibitors?|inhibition|antibod(?:y|ies)|blockers?|blockade|monoclonal antibod(?:y|ies)|mabs?|agents?|therap(?:y|ies)|drugs?|tkis?|treatments?|immunotherap(?:y|ies)|agonists?|adcs?|checkpoint inhibitors?|bispecific)?",
+    re.I,
+)
+# "therapy targeting EGFR or HER-2", "agents directed against EGFR and/or HER2", "an agent for
+# the purpose of inhibiting epidermal growth factor receptor", "drugs that target the VEGF
+# pathway": the target named after the agent; any agent acting on it (the broad class)
+_SPELLED_TARGETS = {
+    "epidermal growth factor receptor": "egfr",
+    "vascular endothelial growth factor receptor": "vegfr",
+    "vascular endothelial growth factor": "vegf",
+    "mammalian target of rapamycin": "mtor",
+}
+_TARGET_PRE = re.compile(
+    r"\b(?P<lic>(?:(?:investigational|experimental|licensed|approved|marketed|commercial(?:ly\s+available)?)\s+(?:(?:or|and/or|and)\s+(?:investigational|experimental|licensed|approved|marketed|commercial(?:ly\s+available)?)\s+)?)?)"
+    r"(?:(?P<pre>(?:monoclonal\s+)?antibod(?:y|ies)|small[\s-]molecule\s+inhibitors?|tyrosine[\s-]kinase\s+inhibitors?|tkis?)\s+(?:or|and|and/or|/)\s+)?"
+    r"(?P<head>(?:(?:monoclonal|small[\s-]molecule|tyrosine[\s-]kinase|signal[\s-]transduction)\s+)?(?:therap(?:y|ies)|treatments?|agents?|drugs?|compounds?|medications?|antibod(?:y|ies)|inhibitors?))\s+(?:that\s+|which\s+)?"
+    r"(?:(?:specifically|selectively|primarily|directly)\s+)?(?:targets?|targeting|targeted\s+(?:at|to|against)|inhibits?|inhibiting|directed\s+(?:against|at|to)|"
+    r"(?:for|with)\s+the\s+(?:purpose|intent(?:ion)?)\s+of\s+(?:inhibiting|targeting))\s+(?:the\s+)?"
+    r"(?P<list>(?:"
+    + _TOK
+    + r"|epidermal\s+growth\s+factor\s+receptor|vascular\s+endothelial\s+growth\s+factor(?:\s+receptor)?|mammalian\s+target\s+of\s+rapamycin)"
+    r"(?:\s*(?:\([^()]{1,12}\)\s*)?(?:/|,|or|and|and/or)\s*(?:the\s+)?(?:"
+    + _TOK
+    + r")){0,3})(?:\s*\([^()]{1,12}\))?(?:\s+(?:pathway|receptors?|signal(?:l)?ing|axis|family))*",
     re.I,
 )
 # "strong inhibitors or inducers of CYP3A4", "CYP3A4 isoenzyme inhibitors and/or inducers",
@@ -114,6 +138,14 @@ _CYP = re.compile(
     + r"))?)(?![\w-])",
     re.I,
 )
+# "drugs known to inhibit CYP3A4", "medications which strongly inhibit or induce CYP3A4",
+# "drugs that induce or inhibit the CYP3A4 system": the class named by its verb
+_CYP_VERB = re.compile(
+    r"\b(?:known\s+to|that|which|may|can|likely\s+to)\s+(?:strongly\s+|potently\s+|significantly\s+)?"
+    r"(?P<k1>inhibit|induce)s?\s+(?:(?:or|and|and/or)\s+(?P<k2>inhibit|induce)s?\s+)?(?:the\s+)?"
+    r"(?:cyp-?\s*3a4?(?:/5)?|cytochrome\s+p-?450\s+3a4?(?:/5)?)(?:\s+(?:system|activity|isoenzymes?|enzymes?|pathway))?(?![\w-])",
+    re.I,
+)
 # "prior adjuvant or neoadjuvant therapy": any anticancer therapy given in that setting
 _SET_WORD = (
     r"(?:neo-?\s*adjuvant|adjuvant|\(neo-?\)\s*-?\s*adjuvant|(?:re-?)?induction|maintenance)"
@@ -130,6 +162,61 @@ _TRIAL = re.compile(
     r"(?:participat\w*|taken part|take part|took part|enrolled|enrol?lment|involvement|involved)\s+(?:in\s+)?(?:any\s+)?(?:other\s+|another\s+)?"
     r"(?:[\w-]+\s+){0,2}?(?:(?<=other )|(?<=clinical )|(?<=investigational )|(?<=experimental )|(?<=interventional )|(?<=concurrent ))(?:trials?|stud(?:y|ies))(?:\s+(?:testing|of|with|using|involving)\s+(?:\w+\s+){0,3}?(?:drugs?|agents?|therap\w+|treatments?|products?|devices?))?",
     re.I,
+)
+# "has participated in a study of an investigational agent": the trial named by its agent
+_TRIAL_OF = re.compile(
+    r"\bparticipat\w*\s+(?:in\s+)?(?:a|an|any)\s+(?:clinical\s+)?(?:trials?|stud(?:y|ies))\s+(?:of|with|using|involving|testing)\s+"
+    r"(?:an?\s+|any\s+)?(?:investigational|experimental)\s+(?:medicinal\s+)?(?:agents?|drugs?|products?|therap(?:y|ies)|treatments?|compounds?|medications?)",
+    re.I,
+)
+# "Failure of at least one prior chemotherapy regimen", "prior failure with either topotecan or
+# temozolomide", "prior chemotherapy failure": the treatment failed (like "failed X", which the
+# leftover check already reads as filler); never "heart failure", "failure to recover from"
+_ORGAN_FAILURE = r"(?<!heart\s)(?<!cardiac\s)(?<!renal\s)(?<!kidney\s)(?<!liver\s)(?<!hepatic\s)(?<!respiratory\s)(?<!organ\s)(?<!marrow\s)(?<!graft\s)(?<!engraftment\s)(?<!ovarian\s)(?<!pulmonary\s)"
+_FAILURE_BEFORE = re.compile(
+    _ORGAN_FAILURE
+    + r"(?<!\bor\s)\b(?:treatment\s+|therapy\s+)?failure\s+(?:of|with|on|after|following)\s+(?:(?:either|at\s+least|prior|previous|standard|a|an|one|two|three|[1-4]|first[\s-]line|second[\s-]line|but|not|no|more|than|or)\s+){0,9}$",
+    re.I,
+)
+_FAILURE_AFTER = re.compile(r"[\s-]*(?:treatment\s+|therapy\s+)?failures?\b(?!\s+to\b)", re.I)
+# "patients who underwent surgery", "have not undergone prior radiotherapy": verbs of receipt,
+# like "received" (the tree reads a negation before them, logic._NEG / _local_negation)
+_RECEIPT_VERB = re.compile(
+    r"\b(?P<v>underwent|undergone|undergoing)\s+(?:(?:any|a|an|the|prior|previous|recent|other)\s+)*$",
+    re.I,
+)
+# "surgery (excluding prior biopsy for diagnosis)", "major surgery other than biopsy"
+_BIOPSY_EXCEPT = re.compile(
+    r"(?:\s+for\s+any\s+reason)?\s*(?:\(\s*|,\s*)?(?:other\s+than|excluding|except(?:\s+for)?|apart\s+from|not\s+including|besides)\s+(?:a\s+|prior\s+|simple\s+|the\s+)?"
+    r"(?:diagnostic\s+|core\s+|needle\s+|tumou?r\s+|open\s+)?biops(?:y|ies)(?:\s+(?:for|to\s+make)\s+(?:the\s+)?diagnosis|\s+at\s+baseline)?(?:\s*\))?",
+    re.I,
+)
+_PAREN_BANNED = re.compile(
+    r"\([^()]{0,100}?\b(?:is|are|will\s+be)\s+(?:excluded|not\s+(?:allowed|permitted|eligible|acceptable)|prohibited|ineligible)\b[^()]{0,30}\)",
+    re.I,
+)
+_CONTAINING_AFTER = re.compile(
+    r"[\s-]*(?:containing|based)\s+(?:regimens?|combinations?|therap(?:y|ies)|treatments?|protocols?)\b",
+    re.I,
+)
+_CONTAINING_BEFORE = re.compile(
+    r"\b(?:regimens?|therap(?:y|ies)|treatments?|combinations?|chemotherapy)\s+(?P<w>containing)\s+(?:an?\s+)?$",
+    re.I,
+)
+_ANY_REASON = re.compile(
+    r"\s*,?\s*(?:\([^()]{0,40}\)\s*)?(?:for|of)\s+any\s+(?:other\s+)?(?:indications?|reasons?|purposes?|causes?)\b"
+    r"(?!\s+(?:than|except|besides|other|apart))",
+    re.I,
+)
+_NO_FAILURE_KINDS = frozenset(
+    {
+        "organ_transplant",
+        "transfusion",
+        "coronary_angioplasty",
+        "cabg",
+        "venous_access_device",
+        "biopsy",
+    }
 )
 _PRIOR_CTX = re.compile(
     r"prior|previous|previously|received|receiving|receive|treated|treatment with|therapy with|exposure|exposed|history of|within|after|following|na[iï]ve|"
@@ -164,7 +251,7 @@ _FOR_CANCER = re.compile(
 )
 # "no previous treatment for esophageal cancer": any anticancer therapy
 _TREATMENT_FOR = re.compile(
-    r"\b(?P<w>(?:prior|previous|any\s+prior|any\s+previous|any)\s+(?:treatments?|therap(?:y|ies)))(?=\s+(?:for|against)\s)",
+    r"\b(?P<w>(?:prior|previous|any\s+prior|any\s+previous|any|(?:any\s+)?(?:other\s+)?(?:concurrent|concomitant|current|ongoing))\s+(?:treatments?|therap(?:y|ies)))(?=\s+(?:for|against)\s)",
     re.I,
 )
 _ADJ_SETTING = re.compile(
@@ -225,7 +312,7 @@ _LINE_COUNT = re.compile(
     + r")(?:\s*(?:or|to|-)\s*(?P<m>"
     + WNUM
     + r"))?\s*(?P<more>or more\s*)?(?:\(\d+\)\s*)?(?P<tail>(?:prior\s*|previous\s*|lines? of\s*|courses? of\s*)?(?:(?!(?:days?|weeks?|months?|years?|hours?|mg|cycles?|half-lives)\b)[\w-]+\s+){0,4}?"
-    r"(?:regimens?|lines?|therap(?:y|ies)|treatments?))\b",
+    r"(?:regimens?|lines?|therap(?:y|ies)|treatments?|(?:(?<=prior )|(?<=previous )|(?<=systemic )|(?<=cytotoxic )|(?<=line of )|(?<=lines of ))chemotherap(?:y|ies)))\b",
     re.I,
 )
 # "at least one but no more than three prior lines of therapy": both bounds
@@ -256,7 +343,7 @@ _UPPER_Q = (
 )
 # the study drug named as a time reference ("within 14 days of first dose of MLN8237")
 _REFERENCE = re.compile(
-    r"(?:\b(?:a|the)\s+list\s+of\s+|\b(?:before|prior\s+to)\s+(?:taking|receiving|starting)\s+(?:the\s+)?(?:treatment\s+with\s+)?|\bswallow(?:ing)?\s+(?:the\s+)?|\b(?:dose|doses|start|initiation|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*"
+    r"(?:\b(?:a|the)\s+list\s+of\s+|\b(?:before|prior\s+to)\s+(?:taking|receiving|starting)\s+(?:the\s+)?(?:treatment\s+with\s+)?|\bswallow(?:ing)?\s+(?:the\s+)?|\b(?:dose|doses|start|initiation|beginning|commencement|administration|dosing)\s+of\s+(?:the\s+)?(?:study\s+(?:drug|treatment)\s*)?|\bwhile (?:taking|on|receiving)\s+|\btaking\s+(?:the\s+)?study\s+\w+\s*"
     r"|\b(?:starting|initiating|commencing|beginning|initiation\s+of|start\s+of)\s+(?:the\s+)?(?:study\s+)?(?:treatment|therapy|dosing)\s+(?:with|on)\s+(?:the\s+)?"
     r"|\b(?:prior|before)\s+dosing\s+with\s+|\b(?:absorption|metabolism)\s+of\s+(?:the\s+)?"
     r"|\b(?:trial|study|investigational)\s+(?:drug|medication|product|agent|treatment)\s*\(\s*)$",
@@ -488,7 +575,9 @@ def _drop_examples_and_references(
                     inner_lead,
                     re.I,
                 )
-                if after_class and "drug" in f and not timed:
+                # "a list after 'including' is enumerated" (docs/criteria-gold.md)
+                including = re.match(r"\s*(?:including|incl\.)", inner_lead, re.I)
+                if after_class and "drug" in f and not timed and not including:
                     dropped.append(region)
                     continue
             lead = t[max(0, a - 60) : a]
@@ -504,7 +593,7 @@ def _drop_examples_and_references(
 
 
 _EXCEPT_CUE = re.compile(
-    r"\W*(?:\([^()]{0,5})?(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides|with\s+the\s+exception\s+of|but\s+not)\s+(?:for\s+)?(?:the\s+|low[\s-]dose\s+)?$",
+    r"\W*(?:\([^()]{0,5})?(?:except(?:\s+for)?|other\s+than|excluding|not\s+including|not\s+counting|apart\s+from|besides|with\s+the\s+exception\s+of|but\s+not)\s+(?:for\s+)?(?:the\s+|low[\s-]dose\s+)?$",
     re.I,
 )
 # "Prior treatment for AML (excluding supportive care, hydroxyurea, ...)": a cue followed by a
@@ -631,7 +720,11 @@ def _merge_containing(
             for j, (a2, b2, f2) in enumerate(mentions):
                 if j == i or j in skip or a2 < b or set(f2) != {"modality"}:
                     continue
-                if a2 - b <= 40 and _CONTAINING.fullmatch(t[b:a2] + ""):
+                # "taxane-containing chemotherapy": the vocabulary phrase ends in "containing"
+                own = re.search(r"(?:containing|based)$", t[a:b], re.I) and re.fullmatch(
+                    r"\s*", t[b:a2]
+                )
+                if a2 - b <= 40 and (own or _CONTAINING.fullmatch(t[b:a2])):
                     f = {**f, "modality": f2["modality"]}
                     b = b2
                     skip.add(j)
@@ -769,7 +862,7 @@ _PRIMARY_TX = re.compile(
 # "chemotherapy, immunotherapy or targeted, biologic or tumour embolisation": list words
 # that borrow "therapy" from their neighbours
 _BARE_KIND = re.compile(
-    r"\b(?P<w>targeted|biologic(?:al)?|hormonal|endocrine|immunologic(?:al)?)\b(?=\s*(?:,|/|\bor\b|\band\b))",
+    r"\b(?P<w>targeted|biologic(?:al)?|hormonal|hormone|endocrine|immunologic(?:al)?)\b(?=\s*(?:,|/|\bor\b|\band\b))",
     re.I,
 )
 _BARE_MAP = {
@@ -778,9 +871,23 @@ _BARE_MAP = {
     "biological": "biological_therapy",
     "hormonal": "hormonal_therapy",
     "endocrine": "hormonal_therapy",
+    "hormone": "hormonal_therapy",
     "immunologic": "immunotherapy",
     "immunological": "immunotherapy",
 }
+_ANTICANCER_KINDS = frozenset(
+    {
+        "chemotherapy",
+        "radiotherapy",
+        "surgery",
+        "immunotherapy",
+        "targeted_therapy",
+        "biological_therapy",
+        "systemic_therapy",
+        "anticancer_therapy",
+        "chemoradiotherapy",
+    }
+)
 _LIST_GAP = re.compile(r"\s*(?:,\s*)?(?:(?:or|and|and/or)\s+)?(?:/\s*)?", re.I)
 
 
@@ -792,14 +899,17 @@ def _distributed(
     if not mentions:
         return []
     spans = sorted((a, b) for a, b, _ in mentions)
+    anticancer = {(a, b) for a, b, f in mentions if f.get("modality") in _ANTICANCER_KINDS}
     out: list[tuple[int, int, dict[str, Any]]] = []
     for m in _BARE_KIND.finditer(t):
         a, b = m.span("w")
         if any(x < b and a < y for x, y in spans):
             continue
-        left = [y for x, y in spans if y <= a and _LIST_GAP.fullmatch(t[y:a])]
+        left = [(x, y) for x, y in spans if y <= a and _LIST_GAP.fullmatch(t[y:a])]
         if not left:
             continue
+        if m.group("w").lower() == "hormone" and not any(s_ in anticancer for s_ in left):
+            continue  # "surgery, radiation therapy, hormone or chemotherapy"; not "insulin, hormone"
         out.append((a, b, {"modality": _BARE_MAP[m.group("w").lower()]}))
         spans.append((a, b))
         spans.sort()
@@ -859,6 +969,25 @@ def _transplant_kinds(
     return ms
 
 
+def _drop_bracketed_abbreviations(
+    t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> tuple[list[tuple[int, int, dict[str, Any]]], list[tuple[int, int]]]:
+    """'prior radiotherapy (XRT)', 'whole brain radiotherapy (WBRT)': the short form in
+    brackets names the same therapy; one atom."""
+    ms = sorted(mentions, key=lambda x: x[0])
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    dropped: list[tuple[int, int]] = []
+    for a, b, f in ms:
+        if out:
+            _pa, pb, pf = out[-1]
+            close = re.match(r"\s*\)", t[b:])
+            if pf == f and close and re.fullmatch(r"\s*\(\s*", t[pb:a]):
+                dropped.append((pb, b + close.end()))
+                continue
+        out.append((a, b, f))
+    return out, dropped
+
+
 _GENERIC_HEADS = {
     "systemic_therapy",
     "anticancer_therapy",
@@ -916,7 +1045,9 @@ _SINCE = re.compile(
     + WNUM
     + r")\s*(?:\(\d+\)\s*)?(?P<u>days?|weeks?|wks?|months?|years?)(?:\s+or\s+(?:more|longer))?"
     r"(?:\s+or\s+\S+\s+(?:\w+\s+)?half-?\s?lives)?\s+(?:must\s+have\s+(?:elapsed|passed)\s+|have\s+(?:elapsed|passed)\s+|must\s+elapse\s+|elapsed\s+)?"
-    r"(?:since|from)\s+(?:the\s+)?(?:last\s+(?:dose|administration)\s+of\s+|completion\s+of\s+|end\s+of\s+)?",
+    r"(?:(?:since|from)\s+(?:the\s+)?(?:last\s+(?:dose|administration)\s+of\s+|completion\s+of\s+|end\s+of\s+)?"
+    # "6 weeks have elapsed between completion of XRT and start of trial medication"
+    r"|between\s+(?:the\s+)?(?:last\s+(?:dose|administration)\s+of\s+|completion\s+of\s+|end\s+of\s+))",
     re.I,
 )
 _CONCURRENT_ADJ = re.compile(r"\b(?:concurrent(?:ly)?|concomitant)\s+(?:[\w-]+\s+)?$", re.I)
@@ -999,7 +1130,9 @@ def _time_fields(
         _V.regimen.keywords | _V.drug.keywords | _V.drug_class.keywords | _V.modality.keywords,
         (
             _TARGET_LIST,
+            _TARGET_PRE,
             _TRIAL,
+            _TRIAL_OF,
             _RECOVERED,
             _NOT_RECOVERED,
             _TREATMENT_FOR,
@@ -1007,6 +1140,7 @@ def _time_fields(
             _SINCE_PRIOR,
             _PRIMARY_TX,
             _CYP,
+            _CYP_VERB,
             _SETTING_TX,
             _LINE_COUNT,
         ),
@@ -1047,6 +1181,60 @@ def _marrow_extent(ctx: Ctx, found: list[Found]) -> list[Found]:
 
 
 _RT_MODALITIES = frozenset({"radiotherapy", "reirradiation"})
+
+
+_PERMISSIVE = re.compile(
+    r"\b(?:is|are|be|was|were)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b|\b(?:allowed|permitted)\s*(?:[.;)]|$)",
+    re.I,
+)
+
+
+def _filler_words(
+    ctx: Ctx, t: str, mentions: list[tuple[int, int, dict[str, Any]]]
+) -> list[tuple[int, int]]:
+    """Words beside a therapy that add no limit: verbs of receipt, "other than biopsy",
+    "containing", "for any indication", "failure of"."""
+    out: list[tuple[int, int]] = []
+    from trialscout.criteria.logic import _NEG
+
+    # an exclusion worded as a requirement ("Patients should not have undergone ...") keeps
+    # its verb unread: the tree's leading NOT would read it backwards
+    excl_neg = ctx.kind == "exclusion" and _NEG.match(t) is not None
+    for a, _b, _f in mentions if not excl_neg else ():
+        vm = _RECEIPT_VERB.search(t[max(0, a - 40) : a])
+        if vm:
+            out.append((max(0, a - 40) + vm.start(), max(0, a - 40) + vm.end("v")))
+    for _a, b, f in mentions:
+        if f.get("modality") == "surgery":
+            bm = _BIOPSY_EXCEPT.match(t, b)
+            if bm:
+                out.append(bm.span())  # surgery already leaves biopsies out (modality biopsy)
+    for a, b, f in mentions:
+        if "drug" not in f and "drug_class" not in f:
+            continue
+        # "a gemcitabine containing regimen", "regimen containing irinotecan", "a JAK
+        # inhibitor for any indication": words about the drug that add no limit
+        cm2 = _CONTAINING_AFTER.match(t, b)
+        if cm2:
+            out.append(cm2.span())
+        cb = _CONTAINING_BEFORE.search(t[max(0, a - 50) : a])
+        if cb:
+            out.append((max(0, a - 50) + cb.start("w"), max(0, a - 50) + cb.end("w")))
+    for _a, b, _f in mentions:
+        ar = _ANY_REASON.match(t, b)
+        if ar:
+            out.append(ar.span())
+    if "failure" in ctx.low:
+        for a, b, f in mentions:
+            if f.get("modality") in _NO_FAILURE_KINDS:
+                continue
+            fb = _FAILURE_BEFORE.search(t[max(0, a - 90) : a])
+            if fb:
+                out.append((max(0, a - 90) + fb.start(), a))
+            fa = _FAILURE_AFTER.match(t, b)
+            if fa:
+                out.append((b, fa.end()))
+    return out
 
 
 def _extract_therapy(ctx: Ctx) -> list[Found]:
@@ -1093,6 +1281,39 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             mentions.append((m.start(), m.end(), alts[0]))
         elif alts:
             mentions.append((m.start(), m.end(), {"_any": alts}))
+    for m in _TARGET_PRE.finditer(t) if may_match(_TARGET_PRE, ctx) else ():
+        if not free(m.start(), m.end()):
+            continue
+        listed = re.sub(r"\([^()]*\)", " ", m.group("list")).lower()
+        listed = re.sub(r"\s+", " ", listed)
+        for spelled, abbr in _SPELLED_TARGETS.items():
+            listed = listed.replace(spelled, abbr)
+        alts = []
+        # "monoclonal antibody or signal transduction inhibitors targeting EGFR": both kinds
+        heads = [m.group("head").lower(), *([m.group("pre").lower()] if m.group("pre") else [])]
+        for tok in re.findall(_TOK, listed, re.I):
+            key = re.sub(r"\s+", " ", tok.lower())
+            key = {"pd1": "pd-1", "ctla4": "ctla-4", "her-2": "her2", "bcl2": "bcl-2"}.get(key, key)
+            for head in heads:
+                cls = _TARGETS.get(key) or _TARGETS.get(key.replace("-", ""))
+                if re.search(r"tyrosine|small|signal|tki", head):
+                    cls = _specific_class(cls, "tki", False)
+                elif "antibod" in head:
+                    cls = _specific_class(cls, "antibody", True)
+                if cls and {"drug_class": cls} not in alts:
+                    alts.append({"drug_class": cls})
+        lic = m.group("lic").lower()
+        if (
+            lic
+            and " or " not in lic
+            and " and" not in lic
+            and re.match(r"investigational|experimental", lic)
+        ):
+            alts = [{**x, "modality": "investigational"} for x in alts]
+        if len(alts) == 1:
+            mentions.append((m.start(), m.end(), alts[0]))
+        elif alts:
+            mentions.append((m.start(), m.end(), {"_any": alts}))
     for m in _CYP.finditer(t) if may_match(_CYP, ctx) else ():
         kinds = {
             "cyp3a4_inducer" if "duc" in k.lower() else "cyp3a4_inhibitor"
@@ -1102,7 +1323,19 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         if free(m.start(), m.end()):
             alts = [{"drug_class": c} for c in sorted(kinds, key=lambda c: "inducer" in c)]
             mentions.append((m.start(), m.end(), alts[0] if len(alts) == 1 else {"_any": alts}))
+    for m in _CYP_VERB.finditer(t) if may_match(_CYP_VERB, ctx) else ():
+        if free(m.start(), m.end()):
+            kinds = {
+                "cyp3a4_inducer" if k.lower() == "induce" else "cyp3a4_inhibitor"
+                for k in (m.group("k1"), m.group("k2"))
+                if k
+            }
+            alts = [{"drug_class": c} for c in sorted(kinds, key=lambda c: "inducer" in c)]
+            mentions.append((m.start(), m.end(), alts[0] if len(alts) == 1 else {"_any": alts}))
     for m in _TRIAL.finditer(t) if may_match(_TRIAL, ctx) else ():
+        if free(m.start(), m.end()):
+            mentions.append((m.start(), m.end(), {"modality": "investigational"}))
+    for m in _TRIAL_OF.finditer(t) if may_match(_TRIAL_OF, ctx) else ():
         if free(m.start(), m.end()):
             mentions.append((m.start(), m.end(), {"modality": "investigational"}))
     for pm in v.regimen.find(t):
@@ -1120,6 +1353,10 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         if free(pm.start, pm.end):
             mentions.append((pm.start, pm.end, {"drug_class": pm.id}))
     for pm in v.modality.find(t):
+        if re.match(r"myelosuppressive", pm.text, re.I) and re.search(
+            r"non[\s-]*$", t[max(0, pm.start - 5) : pm.start], re.I
+        ):
+            continue  # "non-myelosuppressive chemotherapy": not the class the phrase names
         if free(pm.start, pm.end):
             f: dict[str, Any] = {"modality": pm.id}
             if re.search(r"major", t[max(0, pm.start - 12) : pm.end], re.I) and pm.id == "surgery":
@@ -1134,7 +1371,11 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         if (
             fm
             and free(m.start("w"), m.end("w"))
-            and (fm.group("x").lower().endswith("disease") or v.cancer.find(fm.group("x")))
+            and (
+                fm.group("x").lower().endswith("disease")
+                or v.cancer.find(fm.group("x"))
+                or re.fullmatch(r"(?:tumou?rs?|cancers?|malignanc(?:y|ies))", fm.group("x"), re.I)
+            )
         ):
             mentions.append((m.start("w"), m.end("w"), {"modality": "anticancer_therapy"}))
     for m in _SETTING_TX.finditer(t) if may_match(_SETTING_TX, ctx) else ():
@@ -1185,6 +1426,12 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         )
         if cm and not named_after and free(m.start(), m.end()):
             mentions.append((m.start("tail"), m.end("tail"), {"modality": "systemic_therapy"}))
+    for _a, b, f in list(mentions):
+        # "LHRH agonist or antagonist", "GnRH agonist/antagonist": the antagonist class too
+        if f.get("drug_class") == "gnrh_agonist" and "drug" not in f:
+            am = re.match(r"\s*(?:/|,|or|and/or)\s*(antagonists?)\b", t[b:], re.I)
+            if am and free(b + am.start(1), b + am.end(1)):
+                mentions.append((b + am.start(1), b + am.end(1), {"drug_class": "gnrh_antagonist"}))
     mentions = _transplant_kinds(t, mentions)
     mentions += _distributed(t, mentions)
     mentions = [
@@ -1192,13 +1439,19 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         if "drug_class" in f
         and "modality" not in f
         and (
-            re.match(r"(?:investigational|experimental)\b", t[a:b], re.I)
+            (
+                re.match(r"(?:investigational|experimental)\b", t[a:b], re.I)
+                # "investigational or licensed drug that targets VEGF": any such drug
+                and not re.match(r"\w+\s+(?:or|and/or|and)\s", t[a:b], re.I)
+            )
             or re.search(r"\b(?:investigational|experimental)\s+$", t[max(0, a - 20) : a], re.I)
         )
         else (a, b, f)
         for a, b, f in mentions
     ]
+    mentions, abbrev = _drop_bracketed_abbreviations(t, mentions)
     mentions, generic = _drop_generic_heads(t, mentions)
+    generic += abbrev
     mentions, dropped = _drop_examples_and_references(t, mentions)
     dropped += generic
     mentions, excepted = _drop_exceptions(t, mentions)
@@ -1208,10 +1461,21 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
     mentions = _merge_containing(t, mentions)
     mentions, planned = _drop_planned(t, mentions)
     dropped += planned
+    banned: list[Found] = []
+    if ctx.kind == "inclusion" and mentions and "(" in t:
+        # inclusion "Prior crizotinib (all other ALK inhibitors are excluded)", "(excisional
+        # biopsy is not allowed)": a therapy the bracket forbids would read as required; it
+        # stays unread
+        for bm in _PAREN_BANNED.finditer(t):
+            held = [x for x in mentions if bm.start() < x[0] and x[1] <= bm.end()]
+            if held:
+                mentions = [x for x in mentions if x not in held]
+                pa, pb = bm.start() + 1, bm.end() - 1
+                banned.append(Found(ctx.mk(UnparsedAtom, pa, pb), pa, pb, priority=5))
     if not mentions:
-        return []
+        return banned
     if ctx.kind == "inclusion" and not _PRIOR_CTX.search(t):
-        return []
+        return banned
     mentions.sort(key=lambda x: x[0])
     # criterion-wide qualifiers
     common: dict[str, Any] = {}
@@ -1233,6 +1497,11 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         fm = _FOR_CANCER.match(t, b)
         if fm and (fm.group("x").lower().endswith("disease") or vocab().cancer.find(fm.group("x"))):
             cover.append((fm.start("x"), fm.end("x")))  # "therapy for renal cell carcinoma"
+    if not (ctx.kind == "inclusion" and _PERMISSIVE.search(t)):
+        # an inclusion that only permits a therapy ("Patients who received prior tamoxifen are
+        # eligible") reads as requiring it (logic.py); its filler stays unread, so the
+        # criterion is not called fully parsed
+        cover.extend(_filler_words(ctx, t, mentions))
     lm = _LINE.search(t)
     nm = _LINE_COUNT.search(t) if may_match(_LINE_COUNT, ctx) else None
     rm = _LINE_RANGE.search(t) if nm else None
@@ -1314,13 +1583,27 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
                 r"\s*or\s+(?:more|longer)\b", t[wm.end() :], re.I
             ):
                 atleast.add(wm.span())
+    unread_windows: list[tuple[int, int]] = []
+    exception_windows: dict[tuple[int, int], int] = {}  # window -> where its exception starts
+    used_exception: set[tuple[int, int]] = set()
     for sm in _SINCE.finditer(t) if may_match(_SINCE, ctx) else ():
         q = (sm.group("q") or "").lower()
         less = q.startswith(("less", "fewer", "<", "within", "under"))
         if any(w[0] < sm.end() and sm.start() < w[1] for w in windows):
             continue
+        cue_m = None
         if not less and ctx.kind == "exclusion":
-            continue  # "at least 4 weeks since" read as an exclusion: no safe reading
+            from trialscout.criteria.logic import _CUE
+
+            # "X unless progression was documented after XRT and 6 weeks have elapsed between
+            # completion of XRT and ...": inside the exception the window reads as in an
+            # inclusion (the tree negates the exception)
+            cue_m = _CUE.search(t, 0, sm.start())
+            if cue_m is None:
+                # "at least 4 weeks since" read as an exclusion: no safe reading; the window
+                # stays unread beside its therapy (below), never silently dropped
+                unread_windows.append(sm.span())
+                continue
         u = sm.group("u").lower()
         windows.append(
             (*sm.span(), to_days(number(sm.group("v")), "w" if u.startswith("wk") else u))
@@ -1329,6 +1612,8 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         cover.append(sm.span())
         if not less:
             atleast.add(sm.span())
+            if cue_m is not None:
+                exception_windows[sm.span()] = cue_m.start()
     # "must have been completed at least 4 weeks prior", "discontinued X 2 weeks before":
     # the end of the therapy that the window counts from
     for w0, _w1, _d in windows:
@@ -1358,6 +1643,7 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         for a, b, f in mentions
         if _time_fields(t, a, b, windows, ongo, mentions) and "_any" not in f
     }
+    carry: tuple[tuple[int, int], int] | None = None  # the last local negation and where it ended
     for a, b, f in mentions:
         fields = dict(common)
         fields.update(f)
@@ -1377,10 +1663,21 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
             fields["setting"] = _SETTING_MAP[am.group("s").lower()]
             cover.append((max(0, a - 25) + am.start(), max(0, a - 25) + am.end()))
         win = fields.pop("_win", None)
+        if win in exception_windows and (
+            a < exception_windows[win]
+            or not re.fullmatch(r"\s*(?:(?:any|all|the|prior|previous)\s+)*", t[win[1] : a], re.I)
+        ):
+            # the exception's window belongs to the therapy it counts from ("since the last
+            # dose of X"), not the head's therapy or a later one
+            win = None
+            fields.pop("within_days", None)
+            fields.pop("_also_within", None)
+        elif win in exception_windows:
+            used_exception.add(win)
         # inclusion "At least 4 weeks since prior chemotherapy": the patient must NOT have had
         # it within 4 weeks (a negation already in the words is the tree's, not ours)
         negate = (
-            ctx.kind == "inclusion"
+            (ctx.kind == "inclusion" or win in exception_windows)
             and win in atleast
             and not _NEG_WORD.search(
                 t[min(win[1], a) : a] if win[1] <= a else t[max(0, a - 40) : a]
@@ -1390,9 +1687,21 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         # docetaxel": a negation inside the sentence, which the tree's leading-negation rule
         # does not see
         cue = _local_negation(t, a, ctx.kind)
+        if (
+            cue is None
+            and carry is not None
+            and re.fullmatch(
+                r"\s*(?:,\s*)?(?:(?:or|nor|and|and/or)\s+)?(?:/\s*)?(?:(?:any|other)\s+)?",
+                t[carry[1] : a],
+                re.I,
+            )
+        ):
+            cue = carry[0]  # "without transfusion or growth factor support": both
+        carry = None
         if cue is not None and not negate:
             negate, win = True, cue
             cover.append(cue)
+            carry = (cue, b)
         if negate:
             fields.pop("_also_within", None)
             anys = fields.pop("_any", None)
@@ -1437,7 +1746,26 @@ def _extract_therapy(ctx: Ctx) -> list[Found]:
         out.append(Found(ctx.mk(NotNode, a0, b0, arg=inner), a0, b1, priority=5, cover=cover))
     if upper is not None:
         out = [_bounded(ctx, f, upper, "line" in common) for f in out]
-    return out
+    # an exception's window that no therapy counts from ("unless at least 4 weeks from prior
+    # therapy completion") stays unread, like an exclusion's
+    unread_windows += [w for w in exception_windows if w not in used_exception]
+    for ws, we in unread_windows:
+        we = ws + len(t[ws:we].rstrip())
+        # the therapy the window counts from: the first one after it, else the last before
+        after = [
+            i for i, f in enumerate(out) if f.start >= we and not _SENT_END.search(t[we : f.start])
+        ]
+        before = [
+            i for i, f in enumerate(out) if f.end <= ws and not _SENT_END.search(t[f.end : ws])
+        ]
+        k = after[0] if after else before[-1] if before else None
+        if k is None:
+            continue
+        fo = out[k]
+        un = ctx.mk(UnparsedAtom, ws, we)
+        node = ctx.mk(AndNode, fo.start, fo.end, args=[fo.expr, un])
+        out[k] = Found(node, fo.start, fo.end, fo.priority, fo.cover)
+    return out + banned
 
 
 _LOCAL_NEG = re.compile(
@@ -1453,12 +1781,51 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+# "Platelets > 100,000 without transfusion support in the past 28 days", "ANC >= 1500 without
+# growth factor support": "without" right before the therapy negates it ("with or without
+# chemotherapy" names an option, not an absence)
+_WITHOUT = re.compile(
+    r"(?<!\bwith\sor\s)(?<!\bwith/)(?<!\bwith\s/\s)\bwithout\s+(?:any\s+|the\s+|a\s+)?(?:(?:use|need|requirement|administration)\s+(?:of|for)\s+(?:any\s+|the\s+)?|requiring\s+|receiving\s+|prior\s+|previous\s+|concurrent\s+|concomitant\s+|ongoing\s+|recent\s+|prophylactic\s+)*$",
+    re.I,
+)
+
+
+# "without" that names no absence the patient must show: "all subjects without surgical castration
+# must have ...", "chemotherapy may be given without bevacizumab", "a washout period without X"
+_WITHOUT_NOT_ABSENCE = re.compile(
+    r"(?:\b(?:subjects?|patients?|participants?|those|individuals?|women|men|anyone|cases?)\s+(?:who\s+(?:are|were)\s+)?"
+    r"|\b(?:may|can|could|will|would|should|must)\s+(?:also\s+)?be\s+(?:given|administered|used|continued|treated|started)\s+|\bwashout\b[^;.]{0,30}|\bdefined\s+as\b[^;.]{0,40})$",
+    re.I,
+)
+
+
+def _end_of_word(t: str, a: int) -> int:
+    m = re.compile(r"[\w-]+").match(t, a)
+    return m.end() if m else a
+
+
 def _local_negation(t: str, a: int, kind: str) -> tuple[int, int] | None:
     """The negating words before a therapy inside its sentence, unless the criterion's own
     leading negation or "naive" (negated by the tree, logic._NEG / _NAIVE) already covers it."""
     lead_at = max(0, a - 260)
     m = _LOCAL_NEG.search(t[lead_at:a])
-    if not m or _CLAUSE_BREAK.search(m.group("rest")):
+    if not m:
+        w = _WITHOUT.search(t[max(0, a - 80) : a]) if kind == "inclusion" else None
+        if w is not None and (
+            _WITHOUT_NOT_ABSENCE.search(t[max(0, a - 80) : max(0, a - 80) + w.start()])
+            or re.match(
+                r"\s+(?:dosing|doses?|administration|exposure)\b", t[_end_of_word(t, a) :], re.I
+            )
+        ):
+            w = None
+        if w is not None:
+            from trialscout.criteria.logic import _NEG
+
+            if _NEG.match(t):
+                return None
+            return (max(0, a - 80) + w.start(), a)
+        return None
+    if _CLAUSE_BREAK.search(m.group("rest")):
         return None
     from trialscout.criteria.logic import _CUE, _NAIVE, _NEG
 
