@@ -98,7 +98,7 @@ _BARE_HEP = re.compile(
     re.I,
 )
 _STATUS_AFTER = re.compile(
-    r"\s*(?:is\s*|are\s*|test\s*|testing\s*|result\s*|status\s*|serology\s*)*(?:\(\s*\+\s*\)|(?P<s>positive|positivity|negative|detectable|undetectable|not detectable|reactive|non-reactive|nonreactive|seropositive|seronegative|carrier|infection|infected|active|\+))",
+    r"\s*(?:is\s*|are\s*|test\s*|testing\s*|result\s*|status\s*|serology\s*)*(?:\(\s*\+\s*\)|(?P<s>seropositivity|sero-positivity|positive|positivity|negative|detectable|undetectable|not detectable|reactive|non-reactive|nonreactive|seropositive|seronegative|carrier|infection|infected|active|\+))",
     re.I,
 )
 _STATUS_BEFORE = re.compile(
@@ -417,10 +417,15 @@ def _merge_same_span(ctx: Ctx, found: list[Found]) -> list[Found]:
 # ------------------------------------------------------------------ conditions
 
 _GRADE = re.compile(
+    r"(?:(?:with\s+)?(?:an?\s+)?(?:severity|intensity)\s+(?:of\s+)?)?"
     r"(?:(?:ctcae\s*(?:v(?:ersion)?\s*[\d.]+\s*)?)?grade\s*(?P<c1>"
     + CMP
-    + r")?\s*(?P<g1>[1-5]|i{1,3}|iv)(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse|over)|\s*\+)?"
-    r"|(?P<c2>>=|>)\s*grade\s*(?P<g2>[1-5]|i{1,3}|iv))",
+    + r")?\s*(?P<g1>[1-5]|i{1,3}|iv)\b(?:\s*(?:or|and)\s*(?:higher|greater|above|more|worse|over)|\s*\+)?"
+    r"|(?P<c2>>=|>|(?:greater|more|higher)\s+than(?:\s+or\s+equal\s+to)?|(?:greater|more|higher)\s+or\s+equal\s+to|in\s+excess\s+of|exceeding|at\s+least)\s*(?:(?:nci\s*)?ctcae\s*(?:v(?:ersion)?\s*[\d.]+\s*)?)?grade\s*(?P<g2>[1-5]|i{1,3}|iv)\b)"
+    # "of Grade 2 or greater intensity", "more than grade 1 in severity", "... in the WHO
+    # toxicity scale", "according to NCI Common Toxicity Criteria": the scale of the grade
+    r"(?:\s+(?:in\s+)?(?:intensity|severity))?"
+    r"(?:\s*,?\s*(?:in|on|by|per|according\s+to|using)\s+(?:the\s+)?(?:(?:nci|who|national cancer institute)\s+)?(?:common\s+)?toxicity\s+(?:criteria|scale|grading(?:\s+scale)?)(?:\s+for\s+adverse\s+(?:events|effects|reactions))?(?:\s*\(\s*(?:nci[\s-]*)?ctcae?\s*\))?(?:\s*(?:v(?:ersion)?\s*)?\d+(?:\.\d+)*)?)?",
     re.I,
 )
 _NYHA = re.compile(
@@ -445,12 +450,12 @@ _WITHIN = re.compile(
 )
 _SYSTEMIC = re.compile(
     r"(?:requir(?:ing|ed|es)|necessitat(?:ing|ed|es)|needing|needed|treated with|that required|which required|need for|under)\s*(?:the\s*)?(?:use of\s*)?"
-    r"(?:active\s*|chronic\s*|ongoing\s*|specific\s*)?(?:systemic\s*)?(?:anti-?[a-z]+\s+)?(?:intravenous\s*|iv\s*|i\.v\.\s*|oral\s*|parenteral\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medications?|hospitali[sz]ation|antibiotics?|antivirals?|antifungals?|anti-?infectives?|antimicrobials?|insulin)(?:\s*(?:therapy|treatment|agents?))?(?:\s+for\s+(?:its\s+)?control)?",
+    r"(?:active\s*|chronic\s*|ongoing\s*|specific\s*)?(?:systemic\s*)?(?:anti-?[a-z]+\s+)?(?:intravenous\s*|iv\s*|i\.v\.\s*|oral\s*|parenteral\s*)?(?:treatment|therapy|glucocorticoids?|corticosteroids?|steroids?|immunosuppressi\w*|disease-modifying|medications?|hospitali[sz]ation|antibiotics?|antivirals?|antifungals?|anti-?infectives?|antimicrobials?|insulin|medical\s+interventions?)(?:\s*(?:therapy|treatment|agents?))?(?:\s+(?:or|and/or)\s+(?:medical\s+)?interventions?)?(?:\s+for\s+(?:its\s+)?control)?",
     re.I,
 )
 _EXCEPT = re.compile(
     r"\s*[,(]?\s*(?:except(?:ion)?(?:\s*for)?|excluding|in addition to|with the exception of|other than|apart from|but not(?!\s+limited)|not including)\s*:?\s*"
-    r"(?P<x>\([^)]*\)|(?:[^;()]|(?<=\s)[a-h]\)|\([^()]*\))+?)(?=(?<![\s(][a-h])\)|;|\.\s|\.$|$)",
+    r"(?P<x>\([^)]*\)|(?:[^;()]|(?<=\s)[a-h]\)|\([^()]*\))+?)(?=(?<![\s(][a-h])\)|;|\.\s|\.$|$|,?\s+unless\b)",
     re.I,
 )
 # a list separator and the lead-in of a new exclusion item ("..., symptomatic congestive heart
@@ -553,7 +558,7 @@ _UNCONTROLLED_B = re.compile(
 )
 # a status word right before the term ("poorly controlled hypertension"): covered by the atom
 _STATUS_LEAD = re.compile(
-    r"(?:(?:fresh|advanced|acquired|congenital|or|major|life[\s-]threatening|malignant|complete|partial|unresolved|uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant|serious|severe|significant|clinically significant|acute|subacute|chronic)\s*,?\s+)+$",
+    r"(?:(?:fresh|immediate|delayed|advanced|acquired|congenital|or|major|life[\s-]threatening|malignant|complete|partial|unresolved|uncontrolled|uncontrollable|(?:poor|poorly|inadequately|insufficiently|not adequately|not well|well|adequately)[\s-]+controlled|unstable|refractory|active|current|ongoing|symptomatic|concurrent|sustained|persistent|coexistent|coexisting|co-existing|concomitant|serious|severe|significant|clinically significant|acute|subacute|chronic)\s*,?\s+)+$",
     re.I,
 )
 _UNCONTROLLED_A = re.compile(
@@ -577,7 +582,8 @@ _LIST_WORD_OR = re.compile(r",|\bor\b")
 _PAREN_TAIL = re.compile(r"\s*(?:\([^)]*\))?")
 _TO_CLAUSE_END = re.compile(r"[^;.]*")
 _TIME_OF = re.compile(
-    r"\s*(?:at|by) (?:the )?time of (?:recurrence|enrol?lment|screening|study entry|randomi[sz]ation)",
+    r"\s*(?:at|by) (?:the )?time of (?:recurrence|enrol?lment|screening|study entry|randomi[sz]ation"
+    r"|(?:signing|signature of|obtaining|acquisition of|giving) (?:the )?(?:written )?informed consent(?: form)?)",
     re.I,
 )
 
@@ -605,6 +611,15 @@ def _organ_table() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]], 
 
 
 _ORGAN_LIST, _ORGANS, _ORGAN_WORD = _organ_table()
+# the organ adjectives that name a body system (not "medical", "psychiatric", "infectious"):
+# "Significant cardiac, pulmonary, ... or autoimmune conditions that in the opinion of the
+# investigator ..." is the investigator's judgment (extract_review)
+_BODY_ORGANS = "|".join(
+    f"(?:{r['adjectives']})"
+    for r in read_table("condition_organs.csv")
+    if r["condition"]
+    not in ("head", "systemic_disease", "psychiatric_disorder", "active_infection")
+)
 _ORGAN_HEADS = (
     "disease",
     "disorder",
@@ -733,7 +748,9 @@ def _not_other_cancer(ctx: Ctx, a: int, b: int, text: str) -> bool:
 
 _NOT_A_CONDITION = re.compile(
     r"\bwith\s+[\w-]+(?:\s+[\w-]+)?\s+as\s+(?:a|the)\s+(?:major|main|predominant|prominent|leading)\s+symptom"
-    r"|\bglobal initiative for chronic obstructive lung disease(?:\s*\(gold\))?",
+    r"|\bglobal initiative for chronic obstructive lung disease(?:\s*\(gold\))?"
+    r"|\b(?:(?:nci|who|national cancer institute)\s+)?(?:common\s+)?toxicity\s+(?:criteria|scale|grading)s?\b(?:\s+for\s+adverse\s+(?:events|effects|reactions)\b)?"
+    r"|\b(?:terminology\s+)?criteria\s+for\s+adverse\s+(?:events|effects|reactions)\b",
     re.I,
 )
 _AFTER_NOT_CONDITION = re.compile(
@@ -821,6 +838,7 @@ _SWALLOW_OBJ = re.compile(
 # words after a condition that only gloss it: "of any cause", "(watery stool)"
 _GLOSS_AFTER = re.compile(
     r"(?:\s*(?:of|from|due to)\s+any\s+(?:cause|etiology|aetiology|origin)|\s*,?\s*whatever the cause|\s*,?\s*regardless of (?:the\s+)?(?:cause|etiology)"
+    r"|\s*\(?\s*(?:unrelated|not\s+related)\s+to\s+(?:the\s+)?(?:tumou?r|cancer|malignancy|(?:underlying\s+|primary\s+)?disease)\s*\)?"
     r"|\s*\(\s*watery\s+stools?\s*\)|\s*\(\s*oxygen[\s-]+dependent\s*\)"
     r"|\s+(?:on|by|at)\s+(?:the\s+)?(?:(?:screening|baseline|pre-?treatment)\s+)?(?:(?:chest|thoracic|brain|abdominal|head)\s+)?"
     r"(?:computed\s+tomograph(?:y|ic)?|ct|hrct|mri|magnetic resonance imaging|x-?rays?|radiograph\w*|imaging|pet(?:/ct)?|ecgs?|ekgs?|electrocardiogra(?:m|ms|phy)(?:\s*\(\s*(?:ecg|ekg)\s*\))?)(?:\s*\(\s*(?:ct|mri|hrct)\s*\))?(?:\s+(?:scans?|imaging))?)+",
@@ -845,10 +863,18 @@ _KIND_LEAD = re.compile(
     re.I,
 )
 _BECAUSE_AFTER = re.compile(r"[^.;]{0,40}?,?\s*because\s+[^.;]*", re.I)
-_ABLE_TO = re.compile(r"(?<!un)(?<!in)\b(?:able|ability)\s+to\s+swallow", re.I)
+_ABLE_TO = re.compile(r"(?<!un)(?<!in)\b(?:able|ability)\s+to\s+(?:swallow|take\s+oral)", re.I)
 # "any condition that impairs (the patient's) ability to swallow": the ability is lost
 _IMPAIRS_ABILITY = re.compile(
     r"\b(?:impair\w*|affect\w*|interfer\w*\s+with|compromis\w*|limit\w*|prevent\w*|reduc\w*|lack\s+of|loss\s+of)\s+(?:the\s+)?(?:(?:patient|subject|participant)(?:'s|s')?\s+|his\s+|her\s+|their\s+)?$",
+    re.I,
+)
+_CNS_DISEASE = re.compile(
+    r"(?:cns|central\s+nervous\s+system)(?:\s*[(\[]\s*cns\s*[)\]])?\s+diseases?", re.I
+)
+_CNS_LIST_GAP = re.compile(r"\s*(?:,|;|/)?\s*(?:(?:and/or|or|and)\s+)?(?:[\w-]+\s+){0,2}?", re.I)
+_RESULTING = re.compile(
+    r"\s*,?\s+(?:(?:that|which)\s+(?:results?|resulted)\s+in|resulting\s+in|leading\s+to|that\s+leads?\s+to)\s+(?:an?\s+|the\s+)?",
     re.I,
 )
 _CLASS_WITH_EXAMPLES = frozenset({"autoimmune_disease", "immune_condition_requiring_steroids"})
@@ -859,6 +885,145 @@ _EXAMPLE_LEAD = re.compile(
 _EXAMPLE_STOP = re.compile(r"[;]|\.\s|\bexcept\b|\bother than\b", re.I)
 
 
+# "pleural or pericardial effusion", "arterial or venous thrombosis", "gastric or duodenal
+# ulcer": a word before a condition phrase, joined by or/and/slash/comma, that makes a known
+# phrase of its own with the phrase's head ("pleural effusion"). Only a whole known phrase is
+# read, so "lung or pericardial effusion" gives no lung atom. (eligibility-texts.csv: 48 texts
+# with pleural/pericardial/peritoneal effusion pairs, 22 arterial/venous thrombosis pairs, 11
+# gastric/duodenal ulcer)
+_SHARED_LEAD = re.compile(
+    r"(?<![\w-])(?P<w>[A-Za-z][\w-]*)\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|/\s*|\band/or\s+|\bor\s+|\band\s+)$",
+    re.I,
+)
+
+
+def _shared_heads(t: str, matches: list[PhraseMatch]) -> list[PhraseMatch]:
+    """`matches` plus one match per word that shares the head of the phrase after it."""
+    cond = vocab().condition
+    extra: list[PhraseMatch] = []
+    spans = [(q.start, q.end) for q in matches]
+    out: list[PhraseMatch] = []
+    for q in matches:
+        parts = re.split(r"\s+", q.text.strip(), maxsplit=1)
+        if len(parts) < 2:
+            out.append(q)
+            continue
+        head, at, start = parts[1], q.start, q.start
+        for _ in range(3):  # "pleural, pericardial or peritoneal effusion"
+            lm = _SHARED_LEAD.search(t, max(0, at - 40), at)
+            if lm is None or any(x < lm.end("w") and lm.start("w") < y for x, y in spans):
+                break
+            ident = cond.lookup(f"{lm.group('w')} {head}")
+            if ident is None:
+                break
+            if ident == q.id:
+                # "prior or concurrent malignancy", "bacterial or fungal infection": one
+                # condition named twice; the phrase takes the word in
+                start = lm.start("w")
+            else:
+                extra.append(PhraseMatch(ident, lm.start("w"), lm.end("w"), lm.group("w")))
+            at = lm.start("w")
+        out.append(q if start == q.start else PhraseMatch(q.id, start, q.end, t[start : q.end]))
+    if not extra and all(x is y for x, y in zip(out, matches, strict=True)):
+        return matches
+    return sorted([*out, *extra], key=lambda q: q.start)
+
+
+# "Prior malignancy ... unless disease free for at least five years", "unless the subject has
+# been free of disease for > 1 year" (eligibility-texts.csv: 39 texts with the cue before the
+# phrase, 20 checked): the cue's clause is "no other cancer within N years", so the clause gets
+# NOT(other_malignancy within N): in an exclusion "X unless Y" reads X AND NOT Y (logic.py),
+# here X AND other cancer within N years; in an inclusion "No X unless Y" reads NOT X OR Y.
+_FREE_FOR = re.compile(
+    r"(?:(?:the\s+)?(?:patient|subject|participant)s?\s+)?(?:(?:has|have|had)\s+been\s+|(?:is|are|was|were)\s+|(?:must\s+)?be\s+)?(?:continuously\s+)?"
+    r"(?P<free>disease[\s-]*free|free\s+(?:of|from)\s+(?:the\s+|that\s+|any\s+)?(?:disease|cancer|malignancy))"
+    r"\s+(?:for\s+)?(?:(?P<cmp>"
+    + CMP
+    + r")\s*)?(?:a\s+(?:minimum\s+)?(?:period\s+)?of\s+)?(?P<v>"
+    + WNUM
+    + r")\s*(?P<u>years?|months?)\b(?:\s+or\s+(?:more|longer|greater))?",
+    re.I,
+)
+
+
+def _disease_free(ctx: Ctx, b: int) -> Found | None:
+    """NOT(other_malignancy within N) for "unless disease free for N years" after the atom
+    ending at `b`, only where logic.py makes the phrase the cue's clause."""
+    from trialscout.criteria import logic  # (logic imports the extractors' package)
+
+    t = ctx.text
+    cue = logic._CUE.search(t)
+    if cue is None or cue.start() < b or cue.start() - b > 120:
+        return None
+    end = logic._clause_end(t, cue.end(), len(t))
+    m = _FREE_FOR.search(t, cue.end(), end)
+    if m is None or m.start() - cue.end() > 40 or m.end() > end:
+        return None
+    if m.group("cmp") and comparator(m.group("cmp")) not in (">", ">="):
+        return None  # "a disease-free period of less than 5 years": another reading
+    days = to_days(number(m.group("v")), m.group("u"))
+    inner = ctx.mk(
+        ConditionAtom, m.start(), m.end(), condition="other_malignancy", within_days=days
+    )
+    return Found(ctx.mk(NotNode, m.start(), m.end(), arg=inner), m.start(), m.end(), priority=6)
+
+
+# "diseases that could affect the absorption of oral medication", "any condition which may
+# interfere with the absorption of study drug", "prior surgical procedures that may alter
+# absorption" (eligibility-texts.csv: 126 texts, 20 checked): what the text names is impaired
+# absorption (gi_malabsorption, as "GI disease that may significantly alter absorption"), a
+# fact, not only the investigator's judgment; the review cue of "could affect" is not read there.
+_ABSORB_CLAUSE = re.compile(
+    r"\b(?P<h>(?:diseases?|conditions?|disorders?|abnormalit(?:y|ies)|illness(?:es)?|syndromes?|procedures?|surgery|surgeries|resections?))"
+    r"\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:that|which)\s+(?:could|may|might|would|will|can|(?:is|are)\s+likely\s+to)\s+(?:potentially\s+|significantly\s+)?"
+    r"(?P<v>affect|interfere\s+(?:significantly\s+)?with|alter|impair|limit|compromise|prevent|modify|reduce|decrease)\s+(?:the\s+)?(?:oral\s+|gastrointestinal\s+|gi\s+)?(?:absorption|resorption)",
+    re.I,
+)
+_ABSORB_LEAD = re.compile(
+    r"(?:(?:any|other|known|significant|clinically\s+significant|serious|severe|active|chronic|medical|underlying|concurrent|prior|previous|surgical|"
+    + _ORGAN_WORD.pattern
+    + r")\s*,?\s*(?:or\s+|and\s+|and/or\s+)?)+$",
+    re.I,
+)
+_ABSORB_EXAMPLES = re.compile(
+    r"\s*\((?:e\.\s?g\.?,?|eg,?|such as|including|i\.\s?e\.,?)?[^()]{0,120}\)"
+)
+_MODAL = re.compile(r"(?:could|may|might|would|will|can|(?:is|are)\s+likely\s+to)\b", re.I)
+_ABSORB_VERB = re.compile(
+    r"\s+(?:potentially\s+|significantly\s+)?(?:affect|interfere\s+(?:significantly\s+)?with|alter|impair|limit|compromise|prevent|modify|reduce|decrease)\s+(?:the\s+)?(?:oral\s+|gastrointestinal\s+|gi\s+)?(?:absorption|resorption)",
+    re.I,
+)
+
+
+def _absorption_clauses(
+    ctx: Ctx, matches: list[PhraseMatch]
+) -> tuple[list[Found], list[tuple[int, int]]]:
+    """gi_malabsorption for "<disease|condition|procedure> that may affect absorption";
+    second value: the spans read (no other condition atom inside)."""
+    t = ctx.text
+    out: list[Found] = []
+    spans: list[tuple[int, int]] = []
+    for m in _ABSORB_CLAUSE.finditer(t):
+        a, b = m.start("h"), m.end()
+        lead = _ABSORB_LEAD.search(t, max(0, a - 80), a)
+        a0 = lead.start() if lead else a
+        if any(
+            a0 <= q.start < m.start("v")
+            and q.id in ("gi_disease", "gi_malabsorption", "inflammatory_bowel_disease")
+            for q in matches
+        ):
+            continue  # "GI disease that may alter absorption": that atom's reading
+        ob = _ABSORB_NAMED.match(t, b)
+        end = ob.end() if ob else b
+        eg = _ABSORB_EXAMPLES.match(t, end)
+        if eg:
+            end = eg.end()  # "(malabsorption syndrome, active peptic ulcer)": its examples
+        atom = ctx.mk(ConditionAtom, a, b, condition="gi_malabsorption")
+        out.append(Found(atom, a, b, priority=7, cover=[(a0, end)]))
+        spans.append((a0, end))
+    return out, spans
+
+
 @needs_derived(
     derived_gate([*vocab().condition.keywords, *_ORGAN_HEADS, "nyha", "heart association"])
 )
@@ -866,19 +1031,26 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
     t = ctx.text
     v = vocab()
     out: list[Found] = []
-    matches = v.condition.find(t)
+    matches = _shared_heads(t, v.condition.find(t))
     seen_permit: set[str] = set()
     last_by_id: dict[str, Found] = {}
     # regions whose condition words are not conditions of their own: an exception list,
     # the examples of an autoimmune class, "with diarrhea as a major symptom", a
     # classification's name ("Global Initiative for Chronic Obstructive Lung Disease")
     skip: list[tuple[int, int]] = [(m.start(), m.end()) for m in _NOT_A_CONDITION.finditer(t)]
+    if skip:
+        # (not a condition: not the next term either, so a grade after the term reaches on)
+        matches = [q for q in matches if not any(x <= q.start < y for x, y in skip)]
     if _ORGAN_PRE.search(ctx.low):
         out, skipped = _organ_list(ctx, [(q.start, q.end) for q in matches])
         skip.extend(skipped)
         # "bleeding, or coagulation disorders": the list's reading of a bare adjective wins
         organ_spans = {(f.start, f.end) for f in out}
         matches = [q for q in matches if (q.start, q.end) not in organ_spans]
+    if "absor" in ctx.low:
+        ab_out, ab_spans = _absorption_clauses(ctx, matches)
+        out.extend(ab_out)
+        skip.extend(ab_spans)
     prev_found: Found | None = None
     pending_cover: list[tuple[int, int]] = []
     permit_lists = [(m.start(), m.end()) for m in _PERMIT_LIST.finditer(t)]
@@ -924,6 +1096,29 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
                 # "History of cardiac disease with a NYHA class II or greater CHF, MI ...": the
                 # named conditions are the criterion; the head is their lead-in
                 pending_cover.append((a, wm_.end()))
+                continue
+        if ident == "neurological_disease" and _CNS_DISEASE.fullmatch(pm.text):
+            nxt_q = next((q for q in matches if q.start >= b), None)
+            in_list = (
+                prev_found is not None
+                and isinstance(prev_found.expr, ConditionAtom)
+                and bool(_CNS_LIST_GAP.fullmatch(t[prev_found.end : a]))
+            ) or (nxt_q is not None and bool(_CNS_LIST_GAP.fullmatch(t[b : nxt_q.start])))
+            if not in_list:
+                # "Known CNS disease", "active central nervous system disease and/or
+                # carcinomatous meningitis": in an oncology trial mostly the tumour in the CNS,
+                # not a neurological illness; read either way it could exclude patients the
+                # trial accepts, so it is left for a person (unparsed). In a list of organ
+                # diseases ("cardiovascular disease, CNS disease, hepatic disease") it is one.
+                out.append(Found(ctx.mk(UnparsedAtom, a, b), a, b, priority=6))
+                continue
+        if ident in _ORGAN_CLASSES or ident == "systemic_disease":
+            rm = _RESULTING.match(t, b)
+            if rm and any(q.start == rm.end() for q in matches):
+                # "Gastrointestinal tract disease resulting in an inability to take oral
+                # medication": the consequence named is the criterion, the disease its lead-in
+                # (any GI disease would exclude more patients than the trial does)
+                pending_cover.append((a, rm.end()))
                 continue
         if ident == "systemic_disease" and _generic_condition(ctx, pm.text, b):
             if _EXAMPLES_NEXT.match(t, b):
@@ -980,6 +1175,11 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             # "psychiatric disease or psychotic symptoms", "supraventricular arrhythmia or
             # ventricular arrhythmia": one condition named twice in a row is one atom
             last.cover.append((last.end if last is prev_found else a, b))
+            sysd = _SYSTEMIC.match(t, b + len(t[b:]) - len(t[b:].lstrip()))
+            if sysd and isinstance(last.expr, ConditionAtom):
+                # "... or ventricular arrhythmia requiring treatment or intervention": both
+                last.expr.requires_systemic_treatment = True
+                last.cover.append((b, sysd.end()))
             continue
         if (
             last is not None
@@ -1044,12 +1244,13 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
             gm = None
             for g in _GRADE.finditer(rx_src):
                 gm = g
-            if (
-                gm is not None
-                and where == "after"
-                and (gm.start() > 15 or _LIST_WORD.search(rx_src[: gm.start()]))
-            ):
-                gm = None
+            if gm is not None and where == "after":
+                pre = rx_src[: gm.start()]
+                gl0 = _GLOSS_AFTER.match(pre)  # "neuropathy from any cause in excess of Grade 1"
+                if gl0:
+                    pre = pre[gl0.end() :]
+                if len(pre) > 15 or _LIST_WORD.search(pre):
+                    gm = None
             if gm is not None and where == "before" and _LIST_WORD_OR.search(rx_src[gm.end() :]):
                 gm = None
             if gm is not None:
@@ -1203,6 +1404,10 @@ def extract_conditions(ctx: Ctx) -> list[Found]:
         pr = 10 if any(e.start() <= a < e.end() for e in _EG_PAREN.finditer(t, 0, b + 1)) else 6
         out.append(Found(atom, a, b, priority=pr, cover=[*cover, *pending_cover, (a, end)]))
         pending_cover = []
+        if ident == "other_malignancy" and "free" in ctx.low:
+            free = _disease_free(ctx, b)
+            if free is not None:
+                out.append(free)
         last_by_id[ident] = out[-1]
         prev_found = out[-1]
     # "New York Heart Association class III or IV" with no heart term: heart failure class
@@ -2050,13 +2255,21 @@ _CLAUSE_STOP = re.compile(
     r"|,?\s+(?:including|such as|e\.g\.|for example)\b"
 )
 _ANY_OTHER = re.compile(
-    r"\b(?:any|other|another)\s+(?:other\s+)?(?:\w+\s+){0,2}?(?:\([^()]{0,100}\)\s*,?\s*(?:[\w-]+\s*,?\s*(?:or\s+|and\s+)?){0,3}?)?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
+    r"\b(?:any|other|another)\s+(?:other\s+)?(?:[\w-]+\s+){0,2}?(?:\([^()]{0,100}\)\s*,?\s*(?:[\w-]+\s*,?\s*(?:or\s+|and\s+)?){0,3}?)?(?:conditions?|diseases?|illness\w*|reasons?|factors?|situations?|circumstances?|findings?|abnormalit\w*|disorders?|problems?|patients?|subjects?|individuals?)",
     re.I,
 )
 # "a serious sickness that might keep you from ...", "medical or psychological condition that
 # would ...": the judged illness, with no "any/other" before it
+# (organ adjectives too: "Significant cardiac, pulmonary, ... or autoimmune conditions that in
+# the opinion of the investigator ...", condition_organs.csv)
 _JUDGED_HEAD = re.compile(
-    r"\b(?:(?:serious|severe|significant|medical|psychological|social|physical|concurrent|co-?existing|intercurrent|familial|sociological|geographical)\s*,?\s*(?:or\s+|and\s+|and/or\s+)?)+(?:sickness(?:es)?|conditions?|illness(?:es)?|circumstances?)\b",
+    r"\b(?:(?:serious|severe|significant|medical|psychological|social|physical|concurrent|co-?existing|intercurrent|familial|sociological|geographical)\s*,?\s*(?:or\s+|and\s+|and/or\s+)?)+(?:sickness(?:es)?|conditions?|illness(?:es)?|circumstances?)\b"
+    # a list of two or more body-organ adjectives before it
+    r"|\b(?:(?:significant|clinically\s+significant|serious|severe|major|other|any)\s+)*(?:"
+    + _BODY_ORGANS
+    + r")(?:\s*,?\s*(?:or\s+|and\s+|and/or\s+)?(?:"
+    + _BODY_ORGANS
+    + r"))+\s+(?:conditions?|illness(?:es)?|circumstances?)\b",
     re.I,
 )
 # "aggravated by treatment or limit compliance": a second judged effect with its own verb
@@ -2091,6 +2304,17 @@ _ADEQ_MAY = re.compile(
     r"adequate\s[\w\s,-]*?(?:function|reserve|hematologic)|therapeutic range|normal organ"
 )
 _PROC_LOW = folded(_PROC)
+# the criterion's own verdict, not a judgment or a check: "... are not eligible for this study",
+# "... will be excluded from the study" (eligibility-texts.csv: 120 texts with "(not) eligible
+# for this/the study|trial"; 20 checked)
+_STUDY_ELIGIBILITY = re.compile(
+    r"(?:not\s+|in)?eligible\s+(?:for|to\s+(?:participate|enrol+)\s+in)\s+(?:this|the)\s+(?:study|trial|protocol)\b(?!\s+(?:if|unless|provided|when|only|until|as\s+long))",
+    re.I,
+)
+_EXCLUDED_FROM = re.compile(
+    r"(?:will|shall|must|should)\s+be\s+excluded(?:\s+from\s+(?:this|the)\s+(?:study|trial|protocol))?\s*\.?\s*$",
+    re.I,
+)
 
 
 _IJ_COMPLY = re.compile(
@@ -2099,6 +2323,11 @@ _IJ_COMPLY = re.compile(
 )
 _DEFINED_AFTER = re.compile(r"[^;]*?(?:\d|\bas (?:follows|defined|evidenced)|\bdefined as)", re.I)
 _CONSENT_GAP = re.compile(r"[^,;]{0,60}$")
+# "able to read, understand and sign informed consent": the verbs of the consent itself
+_CONSENT_VERBS = re.compile(
+    r"(?:\s*(?:,|and/or|and|or)?\s*(?:read|understand|comprehend|sign|give|provide|speak|write)\w*)*\s*,?\s*(?:and\s+|or\s+)?(?:the\s+|a\s+|an\s+)?",
+    re.I,
+)
 _COMPLY_AND = re.compile(r"\band\s+(?:to\s+)?(?:comply|follow|adhere|complete|attend|return)", re.I)
 
 
@@ -2113,6 +2342,10 @@ def _consent_wins(t: str, found: list[Found]) -> list[Found]:
         r = f.expr.reason if isinstance(f.expr, ReviewAtom) else None
         if r == "compliance":
             nxt = [c for c in consents if c.start >= f.end and c.start - f.end <= 60]
+            verbs = next((c for c in nxt if _CONSENT_VERBS.fullmatch(t[f.end : c.start])), None)
+            if verbs is not None:
+                verbs.cover.append((f.start, verbs.start))  # "able to read, understand and"
+                continue
             if any(
                 _CONSENT_GAP.match(t[f.end : c.start])
                 and not _COMPLY_AND.search(t[f.end : c.start])
@@ -2172,8 +2405,13 @@ def extract_review(ctx: Ctx) -> list[Found]:
                 bc = _BECAUSE.search(t, max(0, a - 200), a)
                 if bc and bc.start() < start:
                     start = bc.start()  # "because they often develop ... that would confound"
-            if reason == "compliance" and _CONTRA_REAL.search(t, b, b + 80):
+            if reason in ("compliance", "consent") and _CONTRA_REAL.search(t, b, b + 80):
                 continue  # "willing to use adequate contraception": the reproductive atom
+            if reason == "suitability" and _STUDY_ELIGIBILITY.match(t, a):
+                continue  # "... are not eligible for this study": the exclusion itself
+            mod = _MODAL.match(t, a) if reason == "investigator_judgment" else None
+            if mod and _ABSORB_VERB.match(t, mod.end()):
+                continue  # "condition that could affect the absorption of": gi_malabsorption
             if reason == "investigator_judgment" and _IJ_COMPLY.match(t, b):
                 reason = (
                     "compliance"  # "illness that would limit compliance with study requirements"
@@ -2226,6 +2464,8 @@ def extract_review(ctx: Ctx) -> list[Found]:
         if " be " in low and ctx.kind == "exclusion"
         else ()
     ):
+        if _EXCLUDED_FROM.match(t, m.start()):
+            continue  # "Pregnant patients will be excluded from the study": the exclusion itself
         # (in an inclusion the facts must be met anyway; "must be obtained within two weeks"
         # times the test and "must be confirmed at <hospital>" is not a fact the atoms hold)
         atom = ctx.mk(ReviewAtom, m.start(), m.end(), reason="other")
