@@ -34,7 +34,7 @@ from trialscout.criteria.extractors.base import (
     number,
     to_days,
 )
-from trialscout.criteria.vocab import PhraseMatch, folded, read_table, vocab
+from trialscout.criteria.vocab import PhraseMatch, fast_fold, folded, read_table, vocab
 
 # ------------------------------------------------------------------ infections
 
@@ -2475,3 +2475,18 @@ def extract_review(ctx: Ctx) -> list[Found]:
 
 def _unused(_e: Expr) -> None:
     return None
+
+
+# ASCII text: these re.I regexes scan as their case-sensitive fold on the lower-cased
+# text (`vocab.fast_fold`: same matches, 1.4-3.8x faster each); checked by
+# tests/criteria/test_speed_fold.py and bench/check_parse_identical.py
+_OTHER_PRE = fast_fold(_OTHER_PRE)
+_WITHIN = fast_fold(_WITHIN)
+_EXCEPT = fast_fold(_EXCEPT)
+_STATUS_LEAD = fast_fold(_STATUS_LEAD)
+_ORGAN_LIST = fast_fold(_ORGAN_LIST)
+_BP_PAIR = fast_fold(_BP_PAIR)
+_BP_AFTER = fast_fold(_BP_AFTER)
+_M_BEFORE = fast_fold(_M_BEFORE)
+_M_RX = fast_fold(_M_RX)
+_REPRO_DETAIL = fast_fold(_REPRO_DETAIL)
