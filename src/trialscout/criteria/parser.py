@@ -9,6 +9,7 @@ from trialscout.criteria.atoms import (
     AndNode,
     Criterion,
     Expr,
+    IfNode,
     ParsedCriteria,
     PriorTherapyAtom,
     iter_atoms,
@@ -20,7 +21,7 @@ from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
 from trialscout.criteria.vocab import read_table, squash, vocab
 
-PARSER_VERSION = "0.9.0"
+PARSER_VERSION = "0.10.0"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:
@@ -79,6 +80,10 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
                 False,
             )
     for it in items:
+        if not it.children:
+            expr, ok = parsed[it.id]
+            parsed[it.id] = (_permissive(text[it.start : it.end], expr), ok)
+    for it in items:
         if it.parent is not None and not parsed[it.id][1]:
             atom = _drug_bullet(text, it)
             if atom is not None:
@@ -120,6 +125,29 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
 def _lead_in_cues() -> dict[str, re.Pattern[str]]:
     """mode -> pattern of data/criteria/therapy_lead_ins.csv."""
     return {r["mode"]: re.compile(r["pattern"], re.I) for r in read_table("therapy_lead_ins.csv")}
+
+
+@cache
+def _permissive_cues() -> dict[str, re.Pattern[str]]:
+    """mode -> pattern of data/criteria/permissive_cues.csv."""
+    return {r["mode"]: re.compile(r["pattern"], re.I) for r in read_table("permissive_cues.csv")}
+
+
+def _permissive(text: str, expr: Expr) -> Expr:
+    """ "Prior chemotherapy is allowed": the therapy is permitted, not required (inclusion) or
+    forbidden (exclusion). Its atoms stay in the tree (shown, scored) as the condition of an
+    IF whose branches both require nothing, which the matcher reads as not applicable; a
+    permission with a limit ("allowed if completed 4 weeks before") is left as it was."""
+    cues = _permissive_cues()
+    permit = cues["permits"].search(text)
+    if permit is None or cues["limits"].search(text[: permit.start()] + " " + text[permit.end() :]):
+        return expr
+    kinds = {a.type for a in iter_atoms(expr)} - {"review"}
+    if kinds != {"prior_therapy"}:
+        return expr
+    # IF(therapy, nothing, nothing): whatever the therapy, nothing is required
+    nothing = AndNode(text="", args=[])
+    return IfNode(text=expr.text, span=expr.span, cond=expr, then=nothing, otherwise=nothing)
 
 
 _NOT_A_NAME = re.compile(r"[^\W\d_]{3,}")

@@ -137,6 +137,9 @@ def negate(o: Outcome) -> Outcome:
 
 def conditional(cond: Outcome, then: Outcome, otherwise: Outcome) -> Outcome:
     """IF: the branch the condition picks; with it unknown, only where both branches agree."""
+    if then.na and otherwise.na and not then.reason and not otherwise.reason:
+        # "Prior chemotherapy is allowed": neither branch requires anything
+        return Outcome(None, f"Permitted, not required: {cond.reason}", cond.evidence, na=True)
     if cond.value is True:
         return replace(then, reason=_join([cond, then]), evidence=_evidence([cond, then]))
     if cond.value is False or cond.na:
