@@ -24,34 +24,8 @@ Prints `group<TAB>nct_id<TAB>chars<TAB>pool size` per group.
 
 from __future__ import annotations
 
+from draw_batch3 import GROUPS  # the same 14 groups, in the same order
 from gold_draw import Rule, main
-
-# (group, regex on `diseases`)
-GROUPS: list[tuple[str, str]] = [
-    ("lung", r"lung|bronch|nsclc|sclc"),
-    ("breast", r"breast"),
-    ("colorectal", r"colorectal|colon|rect(?:al|um)"),
-    ("gastric_oesophageal", r"gastric|stomach|o?esophag|gastro-?o?esophageal"),
-    (
-        "head_and_neck",
-        r"head and neck|nasopharyn|oropharyn|hypopharyn|laryn|oral cavity|mouth|tongue|salivary",
-    ),
-    ("lymphoma", r"lymphoma"),
-    ("leukaemia", r"leuka?emia"),
-    ("myeloma", r"myeloma"),
-    ("prostate", r"prostat"),
-    (
-        "gynaecological",
-        r"ovar|cervix|cervical (?:cancer|carcinoma|neoplasm)|endometri|uterine|uterus",
-    ),
-    ("melanoma", r"melanoma"),
-    ("liver_pancreas", r"hepatocell|liver cancer|pancrea"),
-    (
-        "glioma_brain",
-        r"glioma|glioblastoma|astrocytoma|oligodendrogli|ependymoma|medulloblastoma|brain",
-    ),
-    ("renal_bladder", r"renal|kidney|bladder|urothel"),
-]
 
 RULE = Rule(
     seed=2030,

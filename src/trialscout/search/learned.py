@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from trialscout.match import TrialMatch
 from trialscout.patient.profile import PatientProfile
 from trialscout.search.patient_query import PatientQuery
-from trialscout.search.rank import field_scores, query_words, short_text
+from trialscout.search.rank import doc_ids, field_scores, query_words, short_text
 from trialscout.search.text import tokens
 from trialscout.store.search_index import FIELDS, FTS_TABLE, to_fts5
 
@@ -57,14 +57,7 @@ def _fts_fields(
         f"-bm25({FTS_TABLE}, {', '.join('1.0' if j == i else '0.0' for j in range(n))})"
         for i in which
     )
-    doc: dict[int, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = list(ids[i : i + 500])
-        marks = ", ".join("?" * len(chunk))
-        for k, d in conn.exec_driver_sql(
-            f"SELECT nct_id, doc_id FROM trials WHERE nct_id IN ({marks})", tuple(chunk)
-        ):
-            doc[int(d)] = str(k)
+    doc = doc_ids(conn, ids)
     out: dict[str, list[float]] = {}
     rows = conn.exec_driver_sql(
         f"SELECT rowid, {cols} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (query,)

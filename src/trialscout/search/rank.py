@@ -268,6 +268,19 @@ def field_scores(
     return bm25_scores(query, doc_terms, idf)
 
 
+def doc_ids(conn: Connection, ids: Sequence[str]) -> dict[int, str]:
+    """FTS row id -> NCT id for `ids` (500 per query: SQLite's bound-parameter limit)."""
+    doc: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i : i + 500])
+        marks = ", ".join("?" * len(chunk))
+        for nct_id, doc_id in conn.exec_driver_sql(
+            f"SELECT nct_id, doc_id FROM trials WHERE nct_id IN ({marks})", tuple(chunk)
+        ):
+            doc[int(doc_id)] = str(nct_id)
+    return doc
+
+
 def criteria_scores(conn: Connection, fts_query: str, ids: Sequence[str]) -> dict[str, float]:
     """Per trial among `ids`: FTS5 BM25 (higher is better) of `fts_query` (FTS5 syntax, the
     retrieval query) with the eligibility-criteria column weighted 1 and the others 0. The
@@ -277,14 +290,7 @@ def criteria_scores(conn: Connection, fts_query: str, ids: Sequence[str]) -> dic
     store is not SQLite."""
     if conn.dialect.name != "sqlite" or not fts_query or not ids:
         return {}
-    doc: dict[int, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = list(ids[i : i + 500])
-        marks = ", ".join("?" * len(chunk))
-        for nct_id, doc_id in conn.exec_driver_sql(
-            f"SELECT nct_id, doc_id FROM trials WHERE nct_id IN ({marks})", tuple(chunk)
-        ):
-            doc[int(doc_id)] = str(nct_id)
+    doc = doc_ids(conn, ids)
     weights = ", ".join("1.0" if f == "criteria" else "0.0" for f in FIELDS)
     out: dict[str, float] = {}
     rows = conn.exec_driver_sql(

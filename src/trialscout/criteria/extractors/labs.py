@@ -284,18 +284,12 @@ def _sex_of(m: re.Match[str], g: str) -> str | None:
     return "female" if w.lower().startswith(("f", "w")) else "male"
 
 
-@lru_cache(maxsize=1)
-def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Limits stated against the normal range without a number.
-
-    "magnesium and potassium within normal limits" is >= 1 x LLN and <= 1 x ULN
-    (docs/criteria-gold.md); "high LDH" / "troponin elevated above normal" is > 1 x ULN,
-    "low hemoglobin" < 1 x LLN.
-    """
+def _analyte_group() -> str:
+    """One or more lab names as group `an`: a gloss after an alias ("(PT)", "(AST/SGOT)")
+    and list joiners ("Potassium, calcium, and magnesium")."""
     alias = vocab().lab_alias_re
-    # a gloss after an alias ("(PT)", "(AST/SGOT)") and list joiners ("Potassium, calcium, and magnesium")
     gl = r"(?:\s*\([^()]{1,20}\))?"
-    grp = (
+    return (
         r"(?P<an>(?<![A-Za-z])"
         + alias
         + gl
@@ -304,6 +298,17 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         + gl
         + r"){0,4})(?![A-Za-z])"
     )
+
+
+@lru_cache(maxsize=1)
+def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Limits stated against the normal range without a number.
+
+    "magnesium and potassium within normal limits" is >= 1 x LLN and <= 1 x ULN
+    (docs/criteria-gold.md); "high LDH" / "troponin elevated above normal" is > 1 x ULN,
+    "low hemoglobin" < 1 x LLN.
+    """
+    grp = _analyte_group()
     inst = r"(?:institutional\s*|institution's\s*|laboratory\s*|lab\s*|local\s*)?"
     wnl = re.compile(
         grp
@@ -329,17 +334,7 @@ def _normal_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 @lru_cache(maxsize=1)
 def _bare_normal_pattern() -> re.Pattern[str]:
     """ "Bilirubin normal": the normal range named with no "within" (`_normal_patterns`)."""
-    alias = vocab().lab_alias_re
-    gl = r"(?:\s*\([^()]{1,20}\))?"
-    grp = (
-        r"(?P<an>(?<![A-Za-z])"
-        + alias
-        + gl
-        + r"(?:\s*(?:,\s*(?:and/or|and|or)|and/or|and|or|/|,|&)\s*"
-        + alias
-        + gl
-        + r"){0,4})(?![A-Za-z])"
-    )
+    grp = _analyte_group()
     # "Bilirubin normal", "AST/ALT normal", "Creatinine normal OR creatinine clearance >= 60":
     # the normal range with no number (docs/criteria-gold.md, "X normal"), read only where the
     # analyte opens a clause (never "provided direct bilirubin is normal") and the clause ends
