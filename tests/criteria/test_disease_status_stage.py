@@ -259,3 +259,9 @@ def test_all_is_read_only_beside_a_blood_cancer_word() -> None:
     assert atom_dicts("ALL PATIENTS MUST HAVE RELAPSED DISEASE", "inclusion", "diagnosis") == []
     text = "evaluation of ALL sites of disease must be obtained within 4 weeks"
     assert atom_dicts(text, "inclusion", "diagnosis") == []
+
+
+def test_bare_all_passes_the_diagnosis_gate() -> None:
+    # the keyword gate must know "ALL" (gated and ungated parses agree on all 4,868 texts)
+    got = atom_dicts("ALL in 1st or subsequent remission or in relapse", "inclusion", "diagnosis")
+    assert [a["cancer"] for a in got] == ["all"]

@@ -276,9 +276,12 @@ def _hn_lists(t: str) -> list[PhraseMatch]:
     return out
 
 
-# a result needs a cancer term, a histology term (with WHO/confirmation) or a confirmation
+# a result needs a cancer term, a histology term (with WHO/confirmation), a confirmation or
+# the bare abbreviation "ALL" (`_ALL_WORD`, read beside a blood-cancer word)
 @needs_derived(
-    derived_gate(vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM, _GENERIC_DX))
+    derived_gate(
+        vocab().cancer.keywords | vocab().histology.keywords, (_CONFIRM, _GENERIC_DX, _ALL_WORD)
+    )
 )
 def extract_diagnosis(ctx: Ctx) -> list[Found]:
     v = vocab()
