@@ -44,3 +44,38 @@ def test_untreated_and_treated_patients_both_pass_a_permission() -> None:
     for s in (untreated, treated):
         assert [s[c] for c in ("inc-1", "inc-2", "exc-1", "exc-2")] == ["not_applicable"] * 4
     assert untreated["exc-3"] == "does_not_apply" and treated["exc-3"] == "applies"
+
+
+NEG_TEXT = """Inclusion Criteria:
+- Age >= 18
+Exclusion Criteria:
+- No prior chemotherapy
+- Patients must not have had prior radiotherapy
+- Must not be pregnant or breast-feeding
+- Subjects who have not received prior chemotherapy
+- No adequate contraception during the study
+"""
+
+
+def test_exclusions_worded_as_requirements_exclude_what_they_name() -> None:
+    """ "No prior chemotherapy" under Exclusion Criteria excludes the treated patients, not
+    the untreated ones; literal negations ("who have not received", "No adequate
+    contraception") keep their NOT."""
+    parsed = parse_criteria(NEG_TEXT, nct_id="NCT00000002")
+
+    def statuses(**facts: object) -> dict[str, str]:
+        profile = PatientProfile.model_validate({"as_of": dt.date(2026, 1, 1), "age": 50, **facts})
+        return {r.id: r.status for r in match_trial(profile, None, parsed).criteria}
+
+    naive = statuses(
+        negatives=["chemotherapy", "radiotherapy"], pregnant=False, breastfeeding=False
+    )
+    treated = statuses(
+        treatments=[{"kind": "drug", "name": "cisplatin"}, {"kind": "radiotherapy", "name": "IMRT"}]
+    )
+    assert naive["exc-1"] == "does_not_apply" and treated["exc-1"] == "applies"
+    assert naive["exc-2"] == "does_not_apply" and treated["exc-2"] == "applies"
+    assert naive["exc-3"] == "does_not_apply"
+    assert naive["exc-4"] == "applies" and treated["exc-4"] == "does_not_apply"
+    exprs = {c.id: c.expr for c in parsed.criteria}
+    assert exprs["exc-5"].type == "not"

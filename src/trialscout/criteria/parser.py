@@ -10,6 +10,7 @@ from trialscout.criteria.atoms import (
     Criterion,
     Expr,
     IfNode,
+    NotNode,
     ParsedCriteria,
     PriorTherapyAtom,
     iter_atoms,
@@ -21,7 +22,7 @@ from trialscout.criteria.normalize import normalize
 from trialscout.criteria.segment import Item, segment
 from trialscout.criteria.vocab import read_table, squash, vocab
 
-PARSER_VERSION = "0.10.0"
+PARSER_VERSION = "0.10.1"
 
 
 def parse_text(original: str, start: int, end: int, kind: str) -> tuple[Expr, bool]:
@@ -82,7 +83,10 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
     for it in items:
         if not it.children:
             expr, ok = parsed[it.id]
-            parsed[it.id] = (_permissive(text[it.start : it.end], expr), ok)
+            words = text[it.start : it.end]
+            if it.kind == "exclusion":
+                expr = _requirement_phrased(words, expr)
+            parsed[it.id] = (_permissive(words, expr), ok)
     for it in items:
         if it.parent is not None and not parsed[it.id][1]:
             atom = _drug_bullet(text, it)
@@ -125,6 +129,50 @@ def parse_criteria(text: str | None, nct_id: str | None = None) -> ParsedCriteri
 def _lead_in_cues() -> dict[str, re.Pattern[str]]:
     """mode -> pattern of data/criteria/therapy_lead_ins.csv."""
     return {r["mode"]: re.compile(r["pattern"], re.I) for r in read_table("therapy_lead_ins.csv")}
+
+
+# An exclusion written as a requirement: "No prior chemotherapy", "Patients must not have had
+# prior radiotherapy", "Must not be pregnant" under "Exclusion Criteria" mean "excluded if
+# X", not "excluded if no X". ("Subjects who have not received ...", "Not able to ...",
+# "No more than 1 prior course", "No adequate contraception" are literal and do not match.)
+_REQUIREMENT_NEG = re.compile(
+    r"^\W*(?:no\b(?!\s+(?:limitations?|restrictions?|limits?|more|less|fewer|greater|longer|"
+    r"adequate|effective|reliable|sufficient|available)\b)"
+    r"|(?:(?:patients?|subjects?|participants?|the\s+patient|the\s+subject)\s+)?"
+    r"(?:must|should|may|shall|will|can)\s+not\s+(?:have|has|had|be|been|receive|take|use|undergo)\w*\b)",
+    re.I,
+)
+# atom types whose negation in such an item is the author's requirement wording
+_FLIP_TYPES = frozenset(
+    {
+        "prior_therapy",
+        "condition",
+        "infection",
+        "metastasis",
+        "reproductive",
+        "lab",
+        "measurement",
+        "biomarker",
+        "diagnosis",
+        "disease_status",
+    }
+)
+
+
+def _requirement_phrased(text: str, expr: Expr) -> Expr:
+    """Drop the leading NOT of an exclusion item worded as a requirement ("No prior
+    chemotherapy"): read literally it would exclude the untreated patients and let the
+    treated ones in."""
+    if not isinstance(expr, NotNode) or not _REQUIREMENT_NEG.search(text):
+        return expr
+    leaves = list(iter_atoms(expr.arg))
+    kinds = {a.type for a in leaves} - {"review", "unparsed"}
+    if not kinds or not kinds <= _FLIP_TYPES:
+        return expr
+    # "No contraception" under exclusions is literal: not using it is what excludes
+    if any(getattr(a, "state", None) == "contraception" for a in leaves):
+        return expr
+    return expr.arg
 
 
 @cache
